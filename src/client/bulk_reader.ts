@@ -1,0 +1,125 @@
+import { CtdlError } from "../errors.ts";
+import { decodeKey, digestHex, type KeyPart, recordHash } from "../store/_hash.ts";
+import { keyProblem, type TableName, TABLES } from "../store/tables.ts";
+import { ChunkError, readFrame } from "../wire/chunks.ts";
+import { RecordDecoder, RecordStreamError } from "../wire/record_stream.ts";
+import type { CitadelClient } from "./connection.ts";
+
+/** A sync reply that arrived damaged or inconsistent: the pull must be run again (exit 3). */
+export class TransferError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "TransferError";
+  }
+}
+
+/** One record of a bulk reply, checked against its table. */
+export interface BulkRecord {
+  key: KeyPart[];
+  value: Uint8Array | null;
+  stamp: number;
+  size: number;
+}
+
+/** The header lines of a bulk reply. */
+export interface BulkHeader {
+  stamp: number;
+  storeId: string;
+}
+
+/**
+ * Reads one bulk reply (`100`, header lines, CHUNK frames, `END n|digest`, `000`) and yields
+ * its records in order, each checked: key shape, value codec, and at the end the record
+ * count and digest against the END line. Damage raises TransferError.
+ */
+export async function* readBulk(
+  client: CitadelClient,
+  table: TableName,
+  command: string,
+  onHeader: (h: BulkHeader) => void,
+): AsyncGenerator<BulkRecord> {
+  const first = await client.command(command);
+  if (first.code !== 100) throw new CtdlError(first.code, `${command}: ${first.text}`);
+  const header: Record<string, string> = {};
+  const decoder = new RecordDecoder();
+  let count = 0;
+  let digest = 0n;
+  let headerDone = false;
+  const def = TABLES[table];
+  while (true) {
+    let frame;
+    try {
+      frame = await readFrame(client.reader);
+    } catch (e) {
+      if (e instanceof ChunkError) throw new TransferError(`${table}: ${e.message}`);
+      throw e;
+    }
+    if ("line" in frame) {
+      const line = frame.line;
+      if (!headerDone && /^[a-z]+=/.test(line)) {
+        const eq = line.indexOf("=");
+        header[line.slice(0, eq)] = line.slice(eq + 1);
+        continue;
+      }
+      if (line.startsWith("ABORT ")) {
+        await client.readListing();
+        throw new TransferError(`${table}: source aborted the reply: ${line.slice(6)}`);
+      }
+      const m = /^END (\d+)\|([0-9a-f]{16})$/.exec(line);
+      if (!m) throw new TransferError(`${table}: unexpected line in reply: '${line.slice(0, 80)}'`);
+      if (!headerDone) emitHeader();
+      try {
+        decoder.finish();
+      } catch (e) {
+        throw new TransferError(`${table}: ${(e as Error).message}`);
+      }
+      const tail = await client.readReply();
+      if (tail.line !== "000") throw new TransferError(`${table}: reply not closed by 000`);
+      if (Number(m[1]) !== count || m[2] !== digestHex(digest)) {
+        throw new TransferError(
+          `${table}: reply had ${count} records/${digestHex(digest)}, source says ${m[1]}/${m[2]}`,
+        );
+      }
+      return;
+    }
+    if (!headerDone) emitHeader();
+    let recs;
+    try {
+      recs = decoder.push(frame.chunk);
+    } catch (e) {
+      if (e instanceof RecordStreamError) throw new TransferError(`${table}: ${e.message}`);
+      throw e;
+    }
+    for (const r of recs) {
+      let key: KeyPart[];
+      try {
+        key = decodeKey(r.key);
+      } catch (e) {
+        throw new TransferError(`${table}: bad record key: ${(e as Error).message}`);
+      }
+      const problem = keyProblem(def, key);
+      if (problem) throw new TransferError(`${table}: ${problem}`);
+      if (r.value) {
+        try {
+          def.codec.decode(r.value);
+        } catch (e) {
+          throw new TransferError(
+            `${table}: record ${JSON.stringify(key)}: ${(e as Error).message}`,
+          );
+        }
+        digest = BigInt.asUintN(64, digest + recordHash(r.key, r.value));
+      }
+      count++;
+      yield { key, value: r.value, stamp: r.stamp, size: r.key.length + (r.value?.length ?? 0) };
+    }
+  }
+
+  function emitHeader() {
+    headerDone = true;
+    const stamp = Number(header.stamp);
+    if (!Number.isSafeInteger(stamp) || !header.storeid) {
+      throw new TransferError(`${table}: reply header lacks stamp or storeid`);
+    }
+    onHeader({ stamp, storeId: header.storeid });
+  }
+}

@@ -1,0 +1,105 @@
+import { CtdlError } from "../../errors.ts";
+import { readConfig } from "../../store/control.ts";
+import type { CommandTable, Session } from "../session.ts";
+
+/** The software name INFO and RWHO report. */
+export const SOFTWARE = "ctdlsync";
+/** The Citadel REV_LEVEL ctdlsync speaks for (what real 902 clients and exports expect). */
+export const REV_LEVEL = 902;
+
+function noop(s: Session): Promise<void> {
+  return s.reply(s.instantMessages.length > 0 ? "200*ok" : "200 ok");
+}
+
+/** Session-level commands: NOOP, QNOP, ECHO, INFO, IDEN, TIME, MORE, ASYN, MSGP, GEXP, QUIT. */
+export const sessionCommands: CommandTable = {
+  NOOP: { access: "any", run: noop },
+  // QNOP keeps the session alive and, unlike NOOP, gets no reply at all.
+  QNOP: { access: "any", run: () => Promise.resolve() },
+  ECHO: { access: "any", run: (s, _a, raw) => s.reply(`200 ${raw}`) },
+  INFO: {
+    access: "any",
+    async run(s) {
+      const c = (k: string, d = "") => readConfig(s.server.store, k, d);
+      const lines = [
+        String(s.id),
+        await c("c_nodename", "ctdlsync"),
+        await c("c_humannode", "ctdlsync"),
+        await c("c_fqdn", "localhost"),
+        SOFTWARE,
+        String(REV_LEVEL),
+        await c("c_site_location"),
+        await c("c_sysadm"),
+        "0",
+        await c("c_moreprompt", "<more>"),
+        "1",
+        "1",
+        "",
+        "1",
+        "0",
+        (await c("c_disable_newu", "0")) === "1" ? "1" : "0",
+        await c("c_default_cal_zone", "UTC"),
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        String(REV_LEVEL),
+        "0",
+        (await c("c_guest_logins", "0")) === "1" ? "1" : "0",
+      ];
+      await s.listing("Server info:", lines);
+    },
+  },
+  IDEN: {
+    access: "any",
+    async run(s, args) {
+      if (args.length < 4) throw new CtdlError(512, "IDEN takes dev|client|rev|description");
+      s.client = args[3];
+      await s.reply("200 Ok");
+    },
+  },
+  TIME: {
+    access: "any",
+    run(s) {
+      const now = Math.floor(Date.now() / 1000);
+      const gmtoff = -new Date().getTimezoneOffset() * 60;
+      return s.reply(`200 ${now}|${gmtoff}|0|${s.server.startTime}`);
+    },
+  },
+  MORE: {
+    access: "any",
+    async run(s) {
+      await s.reply(`200 ${await readConfig(s.server.store, "c_moreprompt", "<more>")}`);
+    },
+  },
+  ASYN: { access: "any", run: (s) => s.reply("200 0") },
+  MSGP: {
+    access: "any",
+    async run(s, args) {
+      s.preferredTypes = args.filter((a) => a !== "" && a !== "dont_decode").map((a) =>
+        a.toLowerCase()
+      );
+      await s.reply("200 Message format preferences set.");
+    },
+  },
+  GEXP: {
+    access: "user",
+    async run(s) {
+      const im = s.instantMessages.shift();
+      if (!im) throw new CtdlError(570, "No instant messages waiting.");
+      const more = s.instantMessages.length > 0 ? 1 : 0;
+      await s.listing(
+        `${more}|${im.time}|0|${im.from}|${s.server.options.hostname}|`,
+        im.text.split("\n"),
+      );
+    },
+  },
+  QUIT: {
+    access: "any",
+    async run(s) {
+      await s.reply("200 Goodbye.");
+      s.close();
+    },
+  },
+};

@@ -1,0 +1,131 @@
+/** Thrown by `readLine` for a line longer than allowed; the line has been consumed. */
+export class LineTooLongError extends Error {
+  constructor(max: number) {
+    super(`line longer than ${max} bytes`);
+    this.name = "LineTooLongError";
+  }
+}
+
+/** Thrown when the stream ends inside something that needed more bytes. */
+export class UnexpectedEofError extends Error {
+  constructor(what: string) {
+    super(`connection closed in the middle of ${what}`);
+    this.name = "UnexpectedEofError";
+  }
+}
+
+/** Citadel's SIZ is 4096: a command line is at most 4095 bytes before its LF. */
+export const MAX_LINE = 4095;
+const BLOCK = 64 * 1024;
+const decoder = new TextDecoder();
+
+/**
+ * Reads a byte stream in 64 KiB blocks and hands out LF-terminated lines and exact byte
+ * counts, so neither side ever reads byte by byte. Uses a BYOB reader where the stream
+ * offers one (sockets do), a default reader otherwise.
+ */
+export class BlockReader {
+  #byob?: ReadableStreamBYOBReader;
+  #plain?: ReadableStreamDefaultReader<Uint8Array>;
+  #buf: Uint8Array = new Uint8Array(0);
+  #pos = 0;
+  #eof = false;
+  /** Bytes read from the stream so far. */
+  bytesRead = 0;
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    try {
+      this.#byob = stream.getReader({ mode: "byob" });
+    } catch {
+      this.#plain = stream.getReader();
+    }
+  }
+
+  /** Reads the next block; false at end of stream. */
+  async #fill(): Promise<boolean> {
+    if (this.#eof) return false;
+    let chunk: Uint8Array | undefined;
+    if (this.#byob) {
+      const r = await this.#byob.read(new Uint8Array(BLOCK));
+      chunk = r.done ? undefined : r.value;
+    } else {
+      const r = await this.#plain!.read();
+      chunk = r.done ? undefined : r.value;
+    }
+    if (!chunk) {
+      this.#eof = true;
+      return false;
+    }
+    this.bytesRead += chunk.length;
+    const rest = this.#buf.length - this.#pos;
+    if (rest === 0) {
+      this.#buf = chunk;
+    } else {
+      const joined = new Uint8Array(rest + chunk.length);
+      joined.set(this.#buf.subarray(this.#pos));
+      joined.set(chunk, rest);
+      this.#buf = joined;
+    }
+    this.#pos = 0;
+    return true;
+  }
+
+  /**
+   * The next line without its LF (and a CR before it), or null at end of stream. A line
+   * over `max` bytes is read to its end and dropped, then LineTooLongError is thrown, so
+   * the caller can answer with an error and carry on with the next line.
+   */
+  async readLine(max = MAX_LINE): Promise<string | null> {
+    let scanned = 0;
+    let discarding = false;
+    while (true) {
+      const lf = this.#buf.indexOf(0x0a, this.#pos + scanned);
+      if (lf >= 0) {
+        if (discarding || lf - this.#pos > max + 1) {
+          this.#pos = lf + 1;
+          throw new LineTooLongError(max);
+        }
+        let end = lf;
+        if (end > this.#pos && this.#buf[end - 1] === 0x0d) end--;
+        const line = decoder.decode(this.#buf.subarray(this.#pos, end));
+        this.#pos = lf + 1;
+        return line;
+      }
+      scanned = this.#buf.length - this.#pos;
+      if (scanned > max + 1) {
+        // Drop what we have so an endless line cannot grow the buffer without bound.
+        discarding = true;
+        this.#pos = this.#buf.length;
+        scanned = 0;
+      }
+      if (!await this.#fill()) {
+        if (discarding) throw new LineTooLongError(max);
+        if (this.#buf.length > this.#pos) {
+          const line = decoder.decode(this.#buf.subarray(this.#pos));
+          this.#pos = this.#buf.length;
+          return line;
+        }
+        return null;
+      }
+    }
+  }
+
+  /** Reads exactly `n` bytes; throws UnexpectedEofError if the stream ends first. */
+  async readExact(n: number, what = "binary data"): Promise<Uint8Array> {
+    while (this.#buf.length - this.#pos < n) {
+      if (!await this.#fill()) throw new UnexpectedEofError(what);
+    }
+    const out = this.#buf.slice(this.#pos, this.#pos + n);
+    this.#pos += n;
+    return out;
+  }
+
+  /** Releases the stream (used when a session is ended from outside). */
+  async cancel(): Promise<void> {
+    try {
+      await (this.#byob ?? this.#plain)?.cancel();
+    } catch {
+      // already closed
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The byte layout of records inside a bulk reply's chunks, independent of what the
+ * records mean:
+ *
+ *   put:    'P' stamp:u64 keyLen:u16 key valueLen:u32 value
+ *   delete: 'D' stamp:u64 keyLen:u16 key
+ *
+ * (big-endian). The key is opaque bytes here; the store layer gives them meaning.
+ */
+export interface WireRecord {
+  key: Uint8Array;
+  /** null: the record was deleted (a tombstone). */
+  value: Uint8Array | null;
+  stamp: number;
+}
+
+/** Largest key accepted (Deno KV allows 2 KiB a key). */
+export const KEY_MAX = 2048;
+/** Largest value accepted in one record (the store splits big ones itself). */
+export const VALUE_MAX = 1 << 30;
+
+/** Thrown for bytes that are not a valid record stream. */
+export class RecordStreamError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "RecordStreamError";
+  }
+}
+
+/** Encodes one record. */
+export function encodeRecord(rec: WireRecord): Uint8Array {
+  const vlen = rec.value === null ? 0 : 4 + rec.value.length;
+  const out = new Uint8Array(1 + 8 + 2 + rec.key.length + vlen);
+  const dv = new DataView(out.buffer);
+  out[0] = rec.value === null ? 0x44 : 0x50;
+  dv.setBigUint64(1, BigInt(rec.stamp));
+  dv.setUint16(9, rec.key.length);
+  out.set(rec.key, 11);
+  if (rec.value !== null) {
+    dv.setUint32(11 + rec.key.length, rec.value.length);
+    out.set(rec.value, 15 + rec.key.length);
+  }
+  return out;
+}
+
+/**
+ * Turns chunk payloads back into records. Feed payloads in order with `push`; it returns
+ * the records completed so far. `finish` throws if the stream stopped inside a record.
+ */
+export class RecordDecoder {
+  #buf: Uint8Array = new Uint8Array(0);
+  #pos = 0;
+
+  /** Adds a payload; returns the records it completes. */
+  push(bytes: Uint8Array): WireRecord[] {
+    const rest = this.#buf.length - this.#pos;
+    if (rest === 0) {
+      this.#buf = bytes;
+    } else {
+      const joined = new Uint8Array(rest + bytes.length);
+      joined.set(this.#buf.subarray(this.#pos));
+      joined.set(bytes, rest);
+      this.#buf = joined;
+    }
+    this.#pos = 0;
+    const out: WireRecord[] = [];
+    while (true) {
+      const rec = this.#next();
+      if (!rec) break;
+      out.push(rec);
+    }
+    return out;
+  }
+
+  #next(): WireRecord | null {
+    const b = this.#buf;
+    const p = this.#pos;
+    if (b.length - p < 11) return null;
+    const dv = new DataView(b.buffer, b.byteOffset);
+    const op = b[p];
+    if (op !== 0x50 && op !== 0x44) {
+      throw new RecordStreamError(`record starts with byte 0x${op.toString(16)}, not 'P' or 'D'`);
+    }
+    const stamp = dv.getBigUint64(p + 1);
+    if (stamp > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new RecordStreamError("record stamp out of range");
+    }
+    const klen = dv.getUint16(p + 9);
+    if (klen === 0 || klen > KEY_MAX) {
+      throw new RecordStreamError(`key length ${klen} out of range`);
+    }
+    const keyEnd = p + 11 + klen;
+    if (op === 0x44) {
+      if (b.length < keyEnd) return null;
+      this.#pos = keyEnd;
+      return { key: b.slice(p + 11, keyEnd), value: null, stamp: Number(stamp) };
+    }
+    if (b.length < keyEnd + 4) return null;
+    const vlen = dv.getUint32(keyEnd);
+    if (vlen > VALUE_MAX) throw new RecordStreamError(`value length ${vlen} out of range`);
+    if (b.length < keyEnd + 4 + vlen) return null;
+    this.#pos = keyEnd + 4 + vlen;
+    return {
+      key: b.slice(p + 11, keyEnd),
+      value: b.slice(keyEnd + 4, keyEnd + 4 + vlen),
+      stamp: Number(stamp),
+    };
+  }
+
+  /** Throws if bytes of an unfinished record remain. */
+  finish(): void {
+    if (this.#buf.length > this.#pos) {
+      throw new RecordStreamError(
+        `reply ended inside a record (${this.#buf.length - this.#pos} bytes left)`,
+      );
+    }
+  }
+}

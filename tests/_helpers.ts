@@ -1,0 +1,66 @@
+import { buildFixture } from "../fixtures/small.ts";
+import { log } from "../src/log.ts";
+import { CitadelServer, type ServerOptions } from "../src/server/server.ts";
+import { Store } from "../src/store/store.ts";
+import { TABLE_NAMES } from "../src/store/tables.ts";
+
+log.quiet = true;
+
+/** A fresh store in a temporary directory; `cleanup` closes it and removes the files. */
+export async function tempStore(
+  prefix = "ctdlsync-test-",
+): Promise<{ store: Store; dir: string; cleanup: () => Promise<void> }> {
+  const dir = await Deno.makeTempDir({ prefix });
+  const store = await Store.open(dir, { create: true });
+  return {
+    store,
+    dir,
+    cleanup: async () => {
+      await store.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** A store holding the small fixture. */
+export async function fixtureStore() {
+  const t = await tempStore("ctdlsync-fixture-");
+  await buildFixture(t.store);
+  return t;
+}
+
+/** Starts a server on a free loopback port. */
+export function startServer(store: Store, opts: Partial<ServerOptions> = {}) {
+  const server = new CitadelServer(store, { port: 0, ...opts });
+  server.start();
+  return { server, address: `127.0.0.1:${server.port}` };
+}
+
+/** Per-table count and digest of a store, for comparing two stores. */
+export async function digests(store: Store): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const t of TABLE_NAMES) {
+    const s = await store.stats(t);
+    out[t] = `${s.count}/${s.digest}`;
+  }
+  return out;
+}
+
+/**
+ * Path of a file under ../shared (beside the project). Absent there (a user's fresh clone)
+ * the tests that need it skip with a message; in CI (CI=true) its absence is a failure.
+ */
+export function sharedFile(rel: string): string | null {
+  const path = new URL(`../../shared/${rel}`, import.meta.url).pathname;
+  try {
+    Deno.statSync(path);
+    return path;
+  } catch {
+    if (Deno.env.get("CI") === "true") throw new Error(`../shared/${rel} is missing in CI`);
+    console.warn(`skipping: ../shared/${rel} is absent (tests that need shared fixtures skip)`);
+    return null;
+  }
+}
+
+/** A raw line-protocol connection for protocol tests: send lines, read replies. */
+export { CitadelClient } from "../src/client/connection.ts";

@@ -1,0 +1,64 @@
+/**
+ * A loopback TCP proxy for robustness tests: it forwards a client to a server and can cut
+ * the server-to-client stream after N bytes (a dropped connection mid-chunk) or flip one
+ * byte at offset N (corruption on the wire).
+ */
+export function startProxy(
+  target: { hostname: string; port: number },
+  opts: { cutAfter?: number; flipAt?: number },
+) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const client of listener) {
+      const server = await Deno.connect(target);
+      conns.push(client, server);
+      pump(client, server, {}).catch(() => {});
+      pump(server, client, opts).catch(() => {});
+    }
+  })().catch(() => {});
+  return {
+    address: `127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    async close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch {
+          // closed
+        }
+      }
+      await accepting;
+    },
+  };
+}
+
+async function pump(from: Deno.Conn, to: Deno.Conn, opts: { cutAfter?: number; flipAt?: number }) {
+  let seen = 0;
+  const buf = new Uint8Array(64 * 1024);
+  try {
+    while (true) {
+      const n = await from.read(buf);
+      if (n === null) break;
+      let chunk = buf.slice(0, n);
+      if (opts.flipAt !== undefined && opts.flipAt >= seen && opts.flipAt < seen + n) {
+        chunk[opts.flipAt - seen] ^= 0x20;
+      }
+      if (opts.cutAfter !== undefined && seen + n >= opts.cutAfter) {
+        chunk = chunk.subarray(0, opts.cutAfter - seen);
+        await to.write(chunk);
+        break;
+      }
+      seen += n;
+      await to.write(chunk);
+    }
+  } finally {
+    for (const c of [from, to]) {
+      try {
+        c.close();
+      } catch {
+        // closed
+      }
+    }
+  }
+}
