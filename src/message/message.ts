@@ -1,21 +1,33 @@
-/** One field of a message: a one-letter type (A author, M text ...) and its raw bytes. */
+/**
+ * Citadel's serialized message: the bytes Citadel keeps in CDB_MSGMAIN, sends between servers
+ * and base64-encodes into `<msg_text>` in a MIGR export.
+ *
+ * Layout: `0xFF`, anon type byte, format byte, then fields, each one type letter followed by a
+ * NUL-terminated value. Values are bytes, not text: real exports carry double-encoded UTF-8 and
+ * other dirty input, and a sync must hand every message on byte for byte.
+ *
+ * @module
+ */
+
+/** One field of a message: a one-letter type (`"A"`, `"M"`, `"0"`, …) and its raw value. */
 export interface MessageField {
+  /** The type letter, exactly one printable ASCII character. */
   type: string;
+  /** The value bytes, without the NUL that ends them on disk. */
   value: Uint8Array;
 }
 
-/**
- * A Citadel message in its on-disk form: 0xFF, the anonymous byte (65 normal, 66
- * anonymous-only, 67 anonymous-optional), the format byte (0 variformat, 1 fixed, 4 MIME),
- * then fields in their original order.
- */
+/** A parsed Citadel message, kept in the exact field order of its bytes. */
 export interface CitadelMessage {
+  /** 65 normal, 66 anonymous-only room, 67 anonymous-optional room (see {@link ANON_TYPES}). */
   anon: number;
+  /** 0 Citadel variformat, 1 fixed, 4 MIME with headers inside M (see {@link MESSAGE_FORMATS}). */
   format: number;
+  /** Fields in on-disk order; a letter Citadel does not know is kept, not dropped. */
   fields: MessageField[];
 }
 
-/** Bytes that are not a Citadel message; the reason says where. */
+/** A message that Citadel would not read back, with the reason as one line. */
 export class MessageFormatError extends Error {
   constructor(reason: string) {
     super(reason);
@@ -23,110 +35,247 @@ export class MessageFormatError extends Error {
   }
 }
 
-/** The order Citadel 902 writes fields in; M (the text) is always last. */
-export const FIELD_ORDER = "IPTAFONHRDBCEWJKLSVYU012M";
+/** The first byte of every serialized message (Citadel writes it as `(char)-1`). */
+export const MESSAGE_MAGIC = 0xff;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+/** The anon-type bytes Citadel writes: MES_NORMAL, MES_ANONONLY, MES_ANONOPT. */
+export const ANON_TYPES: readonly number[] = Object.freeze([65, 66, 67]);
+
+/** The format bytes Citadel writes: FMT_CITADEL, FMT_FIXED, FMT_RFC822. */
+export const MESSAGE_FORMATS: readonly number[] = Object.freeze([0, 1, 4]);
 
 /**
- * Parses the on-disk format strictly. Field order and unknown letters are kept, so
- * `serializeMessage(parseMessage(b))` gives back `b` byte for byte.
+ * The order in which Citadel 902 writes known fields. New fields go into this position so our
+ * bytes match what a real server would produce for the same message; M (the text) is always last
+ * because Citadel's loaders stop caring after it and BIGMSGS splits it off.
+ */
+export const FIELD_ORDER = "IPTAFONHRDBCEWJKLSVYU012M";
+
+const utf8Encoder = new TextEncoder();
+// ignoreBOM keeps a leading U+FEFF in the text instead of silently eating it.
+const utf8Decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+function hex(byte: number): string {
+  return "0x" + byte.toString(16).toUpperCase().padStart(2, "0");
+}
+
+function isTypeByte(byte: number): boolean {
+  return byte > 0x20 && byte < 0x7f;
+}
+
+function describeType(byte: number): string {
+  return isTypeByte(byte) ? `'${String.fromCharCode(byte)}'` : hex(byte);
+}
+
+function checkHeader(anon: number, format: number): void {
+  if (!ANON_TYPES.includes(anon)) {
+    throw new MessageFormatError(`anon type ${anon} is not one of 65, 66, 67`);
+  }
+  if (!MESSAGE_FORMATS.includes(format)) {
+    throw new MessageFormatError(`format ${format} is not one of 0, 1, 4`);
+  }
+}
+
+function checkType(type: string): number {
+  const code = type.length === 1 ? type.charCodeAt(0) : -1;
+  if (!isTypeByte(code)) {
+    throw new MessageFormatError(
+      `field type ${JSON.stringify(type)} is not exactly one printable ASCII byte`,
+    );
+  }
+  return code;
+}
+
+function checkValue(type: string, value: Uint8Array): void {
+  const nul = value.indexOf(0);
+  if (nul >= 0) {
+    throw new MessageFormatError(
+      `field '${type}' has a NUL at offset ${nul}; Citadel values end at the first NUL`,
+    );
+  }
+}
+
+function toBytes(value: string | Uint8Array): Uint8Array {
+  return typeof value === "string" ? utf8Encoder.encode(value) : value;
+}
+
+/**
+ * Parses the on-disk bytes of a message.
+ *
+ * Strict on purpose: a wrong magic byte, an unknown anon type or format, or a field cut off before
+ * its NUL means the bytes were truncated or are not a message at all, and storing them would
+ * hand garbage to every client that syncs. Anything that parses serializes back to the same bytes.
+ *
+ * @example
+ * ```ts
+ * const msg = parseMessage(new Uint8Array([0xff, 65, 0, 0x4d, 0x68, 0x69, 0]));
+ * fieldText(msg, "M"); // "hi"
+ * ```
  */
 export function parseMessage(bytes: Uint8Array): CitadelMessage {
   if (bytes.length === 0) throw new MessageFormatError("message is empty");
-  if (bytes[0] !== 0xff) {
-    throw new MessageFormatError(`byte 0 is 0x${bytes[0].toString(16).padStart(2, "0")}, not 0xFF`);
+  if (bytes[0] !== MESSAGE_MAGIC) {
+    throw new MessageFormatError(`byte 0 is ${hex(bytes[0])}, not 0xFF`);
   }
-  if (bytes.length < 3) throw new MessageFormatError("message ends inside its 3-byte header");
+  if (bytes.length < 3) {
+    throw new MessageFormatError(
+      `message is ${bytes.length} bytes, shorter than the 3-byte header`,
+    );
+  }
+  const anon = bytes[1];
+  const format = bytes[2];
+  checkHeader(anon, format);
   const fields: MessageField[] = [];
-  let p = 3;
-  while (p < bytes.length) {
-    const type = bytes[p];
-    const end = bytes.indexOf(0, p + 1);
-    if (end < 0) {
+  let pos = 3;
+  while (pos < bytes.length) {
+    const typeByte = bytes[pos];
+    if (!isTypeByte(typeByte)) {
       throw new MessageFormatError(
-        `field '${String.fromCharCode(type)}' at byte ${p} has no NUL terminator`,
+        `byte ${pos} is ${hex(typeByte)} where a field type letter should be`,
       );
     }
-    fields.push({ type: String.fromCharCode(type), value: bytes.slice(p + 1, end) });
-    p = end + 1;
+    const end = bytes.indexOf(0, pos + 1);
+    if (end < 0) {
+      throw new MessageFormatError(
+        `field ${describeType(typeByte)} at byte ${pos} has no NUL terminator`,
+      );
+    }
+    // slice, not subarray: a parsed message must not pin or alias the caller's buffer.
+    fields.push({ type: String.fromCharCode(typeByte), value: bytes.slice(pos + 1, end) });
+    pos = end + 1;
   }
-  return { anon: bytes[1], format: bytes[2], fields };
+  return { anon, format, fields };
 }
 
-/** Writes the on-disk format. */
+/**
+ * Serializes a message to Citadel's on-disk bytes, fields in the order given.
+ *
+ * Throws {@link MessageFormatError} for what Citadel could not read back: a value containing
+ * NUL (it would end the field early), a type that is not one ASCII byte, or a bad header.
+ */
 export function serializeMessage(msg: CitadelMessage): Uint8Array {
-  let size = 3;
-  for (const f of msg.fields) {
-    if (f.type.length !== 1 || f.type.charCodeAt(0) > 0xff || f.type === "\0") {
-      throw new MessageFormatError(`field type '${f.type}' is not one byte`);
-    }
-    if (f.value.includes(0)) throw new MessageFormatError(`field '${f.type}' contains a NUL byte`);
-    size += f.value.length + 2;
+  checkHeader(msg.anon, msg.format);
+  let length = 3;
+  for (const field of msg.fields) {
+    checkType(field.type);
+    checkValue(field.type, field.value);
+    length += field.value.length + 2;
   }
-  const out = new Uint8Array(size);
-  out[0] = 0xff;
+  const out = new Uint8Array(length);
+  out[0] = MESSAGE_MAGIC;
   out[1] = msg.anon;
   out[2] = msg.format;
-  let p = 3;
-  for (const f of msg.fields) {
-    out[p++] = f.type.charCodeAt(0);
-    out.set(f.value, p);
-    p += f.value.length;
-    out[p++] = 0;
+  let pos = 3;
+  for (const field of msg.fields) {
+    out[pos++] = field.type.charCodeAt(0);
+    out.set(field.value, pos);
+    pos += field.value.length;
+    out[pos++] = 0;
   }
   return out;
 }
 
-/** A field's raw bytes, or undefined. */
+/**
+ * The raw value of field `type`, or undefined when absent.
+ *
+ * When a letter occurs twice the last one wins, as in Citadel, whose loader stores fields in an
+ * array indexed by letter. The returned array is the message's own; do not modify it.
+ */
 export function fieldBytes(msg: CitadelMessage, type: string): Uint8Array | undefined {
-  return msg.fields.find((f) => f.type === type)?.value;
-}
-
-/** A field as text (UTF-8, invalid bytes replaced), or undefined. */
-export function fieldText(msg: CitadelMessage, type: string): string | undefined {
-  const v = fieldBytes(msg, type);
-  return v === undefined ? undefined : decoder.decode(v);
-}
-
-function rank(type: string): number {
-  const i = FIELD_ORDER.indexOf(type);
-  return i < 0 ? FIELD_ORDER.length - 1 : i; // unknown letters go just before M
+  for (let i = msg.fields.length - 1; i >= 0; i--) {
+    if (msg.fields[i].type === type) return msg.fields[i].value;
+  }
+  return undefined;
 }
 
 /**
- * Returns a copy with the field set: replaced where it is, else inserted where Citadel's
- * write order puts it.
+ * The value of field `type` decoded as UTF-8, or undefined when absent.
+ *
+ * Decoding never throws: invalid sequences become U+FFFD, because real Citadel data holds
+ * Latin-1 and double-encoded text. Use {@link fieldBytes} when the exact bytes matter.
+ */
+export function fieldText(msg: CitadelMessage, type: string): string | undefined {
+  const value = fieldBytes(msg, type);
+  return value === undefined ? undefined : utf8Decoder.decode(value);
+}
+
+// Letters Citadel does not know sort just before M, so M stays last.
+function writeRank(type: string): number {
+  const rank = FIELD_ORDER.indexOf(type);
+  return rank >= 0 ? rank : FIELD_ORDER.length - 1.5;
+}
+
+/**
+ * A copy of `msg` with field `type` set to `value` (strings are UTF-8 encoded).
+ *
+ * An existing field keeps its position and any repeats of the letter are dropped; a new field
+ * goes where Citadel 902 would write it ({@link FIELD_ORDER}), so `setField` on a message
+ * Citadel wrote gives the bytes Citadel would write.
  */
 export function setField(
   msg: CitadelMessage,
   type: string,
   value: string | Uint8Array,
 ): CitadelMessage {
-  const bytes = typeof value === "string" ? encoder.encode(value) : value;
-  const fields = msg.fields.slice();
-  const at = fields.findIndex((f) => f.type === type);
-  if (at >= 0) {
-    fields[at] = { type, value: bytes };
-  } else {
-    let i = fields.length;
-    while (i > 0 && rank(fields[i - 1].type) > rank(type)) i--;
-    fields.splice(i, 0, { type, value: bytes });
+  checkType(type);
+  const bytes = toBytes(value);
+  checkValue(type, bytes);
+  const fields: MessageField[] = [];
+  let placed = false;
+  for (const field of msg.fields) {
+    if (field.type !== type) fields.push(field);
+    else if (!placed) {
+      fields.push({ type, value: bytes });
+      placed = true;
+    }
   }
-  return { ...msg, fields };
+  if (!placed) {
+    const rank = writeRank(type);
+    const at = fields.findIndex((f) => writeRank(f.type) > rank);
+    fields.splice(at < 0 ? fields.length : at, 0, { type, value: bytes });
+  }
+  return { anon: msg.anon, format: msg.format, fields };
 }
 
-/** Returns a copy without the field. */
+/** A copy of `msg` without any field of letter `type`. */
 export function removeField(msg: CitadelMessage, type: string): CitadelMessage {
-  return { ...msg, fields: msg.fields.filter((f) => f.type !== type) };
+  return {
+    anon: msg.anon,
+    format: msg.format,
+    fields: msg.fields.filter((f) => f.type !== type),
+  };
 }
 
-/** Builds a message with its fields in Citadel's 902 write order. */
-export function newMessage(
-  opts: { anon?: number; format?: number; fields: Record<string, string | Uint8Array> },
-): CitadelMessage {
-  let msg: CitadelMessage = { anon: opts.anon ?? 65, format: opts.format ?? 0, fields: [] };
-  for (const [type, value] of Object.entries(opts.fields)) msg = setField(msg, type, value);
-  return msg;
+/** What {@link newMessage} needs: header bytes (default 65 and 0) and the fields by letter. */
+export interface NewMessageOptions {
+  /** Anon type, default 65 (normal). */
+  anon?: number;
+  /** Format, default 0 (Citadel variformat). */
+  format?: number;
+  /** Field values by letter; strings are UTF-8 encoded. */
+  fields: Record<string, string | Uint8Array>;
+}
+
+/**
+ * Builds a message with its fields in Citadel 902's write order, whatever the object's key order
+ * (JavaScript lists keys "0", "1", "2" first, which Citadel writes after U).
+ *
+ * @example
+ * ```ts
+ * const msg = newMessage({ fields: { M: "hello\n", A: "Alice", T: "1700000000" } });
+ * msg.fields.map((f) => f.type).join(""); // "TAM"
+ * ```
+ */
+export function newMessage(options: NewMessageOptions): CitadelMessage {
+  const anon = options.anon ?? 65;
+  const format = options.format ?? 0;
+  checkHeader(anon, format);
+  const fields = Object.entries(options.fields).map(([type, value]): MessageField => {
+    checkType(type);
+    const bytes = toBytes(value);
+    checkValue(type, bytes);
+    return { type, value: bytes };
+  });
+  fields.sort((a, b) => writeRank(a.type) - writeRank(b.type));
+  return { anon, format, fields };
 }

@@ -7,6 +7,9 @@ import {
   type Store,
 } from "./store.ts";
 
+/** Big values are staged outside the commit, but still held until it: bound the memory. */
+const PENDING_BYTES_MAX = 4 * 1024 * 1024;
+
 /**
  * Groups many record writes into commits that fit KV's limits (1000 mutations, 800 KiB).
  * Each commit is atomic and may carry meta writes (a checkpoint) computed at flush time,
@@ -36,7 +39,10 @@ export class BatchWriter {
     const size = op.value?.length ?? 0;
     // Big values go to blob parts outside the commit; only inline ones count against it.
     const inline = size <= INLINE_MAX ? size + 64 : 64;
-    if (this.#ops.length >= COMMIT_OPS_MAX || this.#inline + inline > COMMIT_BYTES_MAX) {
+    if (
+      this.#ops.length >= COMMIT_OPS_MAX || this.#inline + inline > COMMIT_BYTES_MAX ||
+      this.#bytes + size > PENDING_BYTES_MAX
+    ) {
       await this.flush();
     }
     this.#ops.push(op);

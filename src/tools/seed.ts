@@ -44,8 +44,8 @@ const WORDS =
 function bodySize(rand: () => number): number {
   const r = rand();
   if (r < 0.80) return 100 + Math.floor(rand() * 1500);
-  if (r < 0.96) return 1600 + Math.floor(rand() * 14000);
-  if (r < 0.995) return 16_000 + Math.floor(rand() * 84_000);
+  if (r < 0.975) return 1600 + Math.floor(rand() * 14000);
+  if (r < 0.999) return 16_000 + Math.floor(rand() * 84_000);
   return 100_000 + Math.floor(rand() * 900_000);
 }
 
