@@ -352,8 +352,10 @@ export class Store {
     if (list.length > COMMIT_OPS_MAX) {
       throw new CtdlError(511, `${list.length} records in one commit; at most ${COMMIT_OPS_MAX}`);
     }
-    const olds = await this.#getEntries(list.map((op) => ["r", op.table, ...op.key]));
-    const tombs = await this.#getEntries<TombEntry>(list.map((op) => ["t", op.table, ...op.key]));
+    const [olds, tombs] = await Promise.all([
+      this.#existing<Entry>("r", list),
+      this.#existing<TombEntry>("t", list),
+    ]);
 
     const stamp = (stampEntry.value ?? 0) + 1;
     const atomic = this.kv.atomic().check(stampEntry);
@@ -480,6 +482,37 @@ export class Store {
     return value;
   }
 
+  /**
+   * The current entries under `space` ("r" records, "t" tombstones) for the ops' keys.
+   * A bulk load writes runs of ascending keys of one table, often into an empty range;
+   * one bounded range read answers those far faster than a point read per key.
+   */
+  async #existing<T>(
+    space: "r" | "t",
+    ops: { table: TableName; key: KeyPart[] }[],
+  ): Promise<(T | null)[]> {
+    const keys = ops.map((op) => [space, op.table, ...op.key] as Deno.KvKey);
+    const ascending = ops.length >= 16 &&
+      ops.every((op, j) =>
+        op.table === ops[0].table && (j === 0 || compareKeys(ops[j - 1].key, op.key) < 0)
+      );
+    if (ascending) {
+      const found = new Map<string, T>();
+      const limit = ops.length * 2;
+      const iter = this.kv.list<T>(
+        { start: keys[0], end: [...keys[keys.length - 1], new Uint8Array(0)] },
+        { limit: limit + 1, batchSize: Math.min(limit + 1, 1000) },
+      );
+      let n = 0;
+      for await (const r of iter) {
+        if (++n > limit) break;
+        found.set(JSON.stringify(r.key.slice(2)), r.value);
+      }
+      if (n <= limit) return ops.map((op) => found.get(JSON.stringify(op.key)) ?? null);
+    }
+    return await this.#getEntries<T>(keys);
+  }
+
   /** KV's getMany takes ten keys at a time; this takes any number, in parallel. */
   async #getEntries<T = Entry>(keys: Deno.KvKey[]): Promise<(T | null)[]> {
     const calls: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
@@ -535,6 +568,29 @@ export function decodeOrThrow<T>(table: TableName, key: KeyPart[], bytes: Uint8A
     throw corrupt(table, key, (e as Error).message);
   }
 }
+
+/**
+ * Orders two keys of one table as KV does: numbers by value, strings by their UTF-8 bytes,
+ * a key before its extensions.
+ */
+export function compareKeys(a: readonly KeyPart[], b: readonly KeyPart[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (typeof x === "number" && typeof y === "number") return x < y ? -1 : 1;
+    if (typeof x !== typeof y) return typeof x === "string" ? -1 : 1;
+    const ex = utf8.encode(x as string);
+    const ey = utf8.encode(y as string);
+    for (let j = 0; j < Math.min(ex.length, ey.length); j++) {
+      if (ex[j] !== ey[j]) return ex[j] - ey[j];
+    }
+    return ex.length - ey.length;
+  }
+  return a.length - b.length;
+}
+
+const utf8 = new TextEncoder();
 
 function sameKey(a: readonly KeyPart[], b: readonly KeyPart[]): boolean {
   return a.length === b.length && a.every((p, i) => p === b[i]);

@@ -1,4 +1,4 @@
-import type { Store } from "../store/store.ts";
+import { compareKeys, type Store } from "../store/store.ts";
 import { TABLE_NAMES, type TableName } from "../store/tables.ts";
 
 /** One place where two stores differ. */
@@ -35,7 +35,7 @@ export async function compareStores(a: Store, b: Store, limit = 20): Promise<Sto
         ra = await ia.next();
         rb = await ib.next();
       } else if (
-        kb === null || (ka !== null && !rb.done && firstInKvOrder(ra.value!.key, rb.value!.key))
+        kb === null || (ka !== null && !rb.done && compareKeys(ra.value!.key, rb.value!.key) < 0)
       ) {
         out.push({ table, key: ka!, why: "only in first" });
         ra = await ia.next();
@@ -48,21 +48,4 @@ export async function compareStores(a: Store, b: Store, limit = 20): Promise<Sto
     await ib.return(undefined);
   }
   return out;
-}
-
-/** KV orders key parts by type then value; within one table the types line up. */
-function firstInKvOrder(x: (string | number)[], y: (string | number)[]): boolean {
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (x[i] === y[i]) continue;
-    if (typeof x[i] === "number" && typeof y[i] === "number") {
-      return (x[i] as number) < (y[i] as number);
-    }
-    const ex = new TextEncoder().encode(String(x[i]));
-    const ey = new TextEncoder().encode(String(y[i]));
-    for (let j = 0; j < Math.min(ex.length, ey.length); j++) {
-      if (ex[j] !== ey[j]) return ex[j] < ey[j];
-    }
-    return ex.length < ey.length;
-  }
-  return x.length < y.length;
 }

@@ -4,7 +4,7 @@ import { newMessage, serializeMessage } from "../../src/message/message.ts";
 import { getMessage, postMessage } from "../../src/store/messages.ts";
 import { listRoomFiles, readRoomFile, roomFileOp } from "../../src/store/room_files.ts";
 import { createRoom, getRoom, roomMessages } from "../../src/store/rooms.ts";
-import { INLINE_MAX } from "../../src/store/store.ts";
+import { compareKeys, INLINE_MAX } from "../../src/store/store.ts";
 import { TABLE_NAMES } from "../../src/store/tables.ts";
 import { checkPassword, createUser, getUser, getUserByNumber } from "../../src/store/users.ts";
 import { fixtureStore, tempStore } from "../_helpers.ts";
@@ -232,6 +232,26 @@ Deno.test("verify: a corrupt record is named by table and key", async () => {
     const entry = (await store.kv.get<Record<string, unknown>>(["r", "floors", 1])).value!;
     await store.kv.set(["r", "floors", 1], { ...entry, v: enc.encode('{"flags":"x"}') });
     await assert.rejects(store.verify(), (e: Error) => /table floors, key \[1\]/.test(e.message));
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("compareKeys orders keys exactly as KV lists them", async () => {
+  const { store, cleanup } = await tempStore();
+  try {
+    const names = ["b", "a", "ä", "B", "", "aa", "a b", "z", "é", "0000000001.Mail", "Zz"];
+    const ops = [];
+    for (const [i, n] of names.entries()) {
+      for (const e of [n, n + "x"]) {
+        ops.push({ table: "euidindex" as const, key: [i % 3, e], value: enc.encode("1") });
+      }
+    }
+    await store.write(ops);
+    const listed = await Array.fromAsync(store.keys("euidindex"));
+    const sorted = listed.slice().sort(compareKeys);
+    assert.deepEqual(sorted, listed);
+    assert.ok(compareKeys([1, "a"], [1, "a"]) === 0 && compareKeys([2], [10]) < 0);
   } finally {
     await cleanup();
   }

@@ -1,0 +1,192 @@
+import assert from "node:assert/strict";
+import { Store } from "../../src/store/store.ts";
+import { TABLE_NAMES } from "../../src/store/tables.ts";
+
+const main = new URL("../../main.ts", import.meta.url).pathname;
+
+async function ctdlsync(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-kv", main, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A user mistake is one line on stderr, never a stack trace. */
+function oneLine(stderr: string): string {
+  const lines = stderr.trim().split("\n");
+  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
+  assert.ok(!/\bat .*\.ts:\d+/.test(stderr), "no stack trace");
+  return lines[0];
+}
+
+Deno.test("cli: usage and store errors are one line with a non-zero exit", async () => {
+  const missing = await ctdlsync("stats", "--data", "/nonexistent/ctdlsync-store");
+  assert.equal(missing.code, 1);
+  assert.match(oneLine(missing.stderr), /^ctdlsync: no ctdlsync store at \/nonexistent/);
+  const noFlags = await ctdlsync("pull");
+  assert.equal(noFlags.code, 2);
+  assert.match(oneLine(noFlags.stderr), /--from is required/);
+  const badFlag = await ctdlsync("stats", "--data", "/tmp", "--frobnicate");
+  assert.equal(badFlag.code, 2);
+  oneLine(badFlag.stderr);
+  const badTable = await ctdlsync(
+    "pull",
+    "--from",
+    "127.0.0.1:1",
+    "--user",
+    "x",
+    "--password-file",
+    main,
+    "--data",
+    "/tmp/x",
+    "--tables",
+    "users,bogus",
+  );
+  assert.equal(badTable.code, 2);
+  assert.match(oneLine(badTable.stderr), /unknown table 'bogus'/);
+  const empty = await Deno.makeTempDir();
+  const refused = await ctdlsync(
+    "pull",
+    "--from",
+    "127.0.0.1:1",
+    "--user",
+    "x",
+    "--password-file",
+    main,
+    "--data",
+    empty,
+  );
+  await Deno.remove(empty, { recursive: true });
+  assert.equal(refused.code, 2);
+  assert.match(oneLine(refused.stderr), /cannot connect to 127\.0\.0\.1:1/);
+  const unknown = await ctdlsync("frobnicate");
+  assert.equal(unknown.code, 2);
+});
+
+Deno.test("cli: seed the fixture; stats lists every table with records", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const seeded = await ctdlsync("seed", "--data", dir, "--fixture", "small");
+    assert.equal(seeded.code, 0, seeded.stderr);
+    const stats = await ctdlsync("stats", "--data", dir, "--json");
+    assert.equal(stats.code, 0, stats.stderr);
+    const parsed = JSON.parse(stats.stdout) as { tables: { table: string; count: number }[] };
+    assert.deepEqual(parsed.tables.map((t) => t.table), TABLE_NAMES);
+    for (const t of parsed.tables) assert.ok(t.count > 0, `${t.table} is empty`);
+    const text = await ctdlsync("stats", "--data", dir, "--verify");
+    assert.equal(text.code, 0);
+    for (const t of TABLE_NAMES) assert.match(text.stdout, new RegExp(`^${t} `, "m"));
+    // A corrupt record is named by table and key.
+    const store = await Store.open(dir);
+    const entry = (await store.kv.get<Record<string, unknown>>(["r", "floors", 1])).value!;
+    await store.kv.set(["r", "floors", 1], { ...entry, v: new TextEncoder().encode("not json") });
+    await store.close();
+    const corrupt = await ctdlsync("stats", "--data", dir, "--verify");
+    assert.equal(corrupt.code, 1);
+    assert.match(oneLine(corrupt.stderr), /corrupt record in table floors, key \[1\]/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: serve, pull, verify, and a clean stop on SIGTERM", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.equal(
+      (await ctdlsync(
+        "seed",
+        "--data",
+        `${dir}/src`,
+        "--users",
+        "5",
+        "--rooms",
+        "4",
+        "--messages",
+        "300",
+        "--files",
+        "2",
+      )).code,
+      0,
+    );
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (l.addr as Deno.NetAddr).port;
+    l.close();
+    const server = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--unstable-kv",
+        main,
+        "serve",
+        "--data",
+        `${dir}/src`,
+        "--listen",
+        `127.0.0.1:${port}`,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const errText = new Response(server.stderr).text();
+    for (let i = 0; i < 100; i++) {
+      try {
+        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await Deno.writeTextFile(`${dir}/pw`, "sysop-pass\n");
+    await Deno.writeTextFile(`${dir}/bad`, "nope\n");
+    const from = ["--from", `127.0.0.1:${port}`, "--user", "SysOp"];
+    const wrong = await ctdlsync(
+      "pull",
+      ...from,
+      "--password-file",
+      `${dir}/bad`,
+      "--data",
+      `${dir}/dst`,
+    );
+    assert.equal(wrong.code, 2);
+    assert.match(oneLine(wrong.stderr), /login refused: Wrong password/);
+    const ok = await ctdlsync(
+      "pull",
+      ...from,
+      "--password-file",
+      `${dir}/pw`,
+      "--data",
+      `${dir}/dst`,
+      "--json",
+    );
+    assert.equal(ok.code, 0, ok.stderr);
+    const report = JSON.parse(ok.stdout) as { ok: boolean; tables: { verified: boolean }[] };
+    assert.equal(report.ok, true);
+    assert.equal(report.tables.length, TABLE_NAMES.length);
+    const verify = await ctdlsync(
+      "verify",
+      ...from,
+      "--password-file",
+      `${dir}/pw`,
+      "--data",
+      `${dir}/dst`,
+    );
+    assert.equal(verify.code, 0);
+    assert.match(verify.stdout, /identical/);
+    server.kill("SIGTERM");
+    const status = await server.status;
+    assert.equal(status.code, 0);
+    const log = await errText;
+    assert.match(log, /listening on 127\.0\.0\.1:/);
+    assert.match(log, /SysOp logged in/);
+    assert.match(log, /stopped/);
+    for (const line of log.trim().split("\n")) {
+      assert.match(line, /^ctdlsync: /, "one line per event");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
