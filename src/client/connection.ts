@@ -44,7 +44,10 @@ export class CitadelClient {
   }
 
   /** Connects and reads the greeting; a non-2xx greeting (e.g. 551) is a ConnectionError. */
-  static async connect(address: string, opts: { tls?: boolean; caCerts?: string[] } = {}) {
+  static async connect(
+    address: string,
+    opts: { tls?: boolean; caCerts?: string[]; greetingSeconds?: number } = {},
+  ) {
     const { hostname, port } = parseAddress(address);
     let conn: Deno.Conn;
     try {
@@ -55,14 +58,36 @@ export class CitadelClient {
       throw new ConnectionError(`cannot connect to ${address}: ${(e as Error).message}`);
     }
     const reader = new BlockReader(conn.readable);
-    const line = await reader.readLine().catch(() => null);
+    let line: string | null;
+    const secs = opts.greetingSeconds ?? 30;
+    // Something that is not a Citadel server (or a TLS port spoken to in plain text) may
+    // never greet: close after a while instead of waiting forever.
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      closeQuietly(conn);
+    }, secs * 1000);
+    try {
+      line = await reader.readLine();
+    } catch (e) {
+      // A TLS handshake failure surfaces here, at the first read.
+      closeQuietly(conn);
+      throw new ConnectionError(
+        timedOut
+          ? `${address} sent no greeting within ${secs} s`
+          : `${address}: ${(e as Error).message}`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    if (timedOut) throw new ConnectionError(`${address} sent no greeting within ${secs} s`);
     if (line === null) {
-      conn.close();
+      closeQuietly(conn);
       throw new ConnectionError(`${address} closed the connection without a greeting`);
     }
     const greeting = parseReply(line);
     if (Math.floor(greeting.code / 100) !== 2) {
-      conn.close();
+      closeQuietly(conn);
       throw new ConnectionError(`${address} refused the session: ${line}`);
     }
     return new CitadelClient(conn, reader, greeting);
@@ -132,11 +157,15 @@ export class CitadelClient {
 
   /** Closes the connection at once. */
   close(): void {
-    try {
-      this.#conn.close();
-    } catch {
-      // already closed
-    }
+    closeQuietly(this.#conn);
+  }
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
   }
 }
 
