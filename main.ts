@@ -10,6 +10,7 @@ import { ConnectionError } from "./src/client/connection.ts";
 import { TransferError } from "./src/client/bulk_reader.ts";
 import { progressLine, pullSummary, statsTable } from "./src/client/report.ts";
 import { runPull, runVerify } from "./src/client/run_pull.ts";
+import { runFallbackPull } from "./src/client/fallback.ts";
 import { CtdlError } from "./src/errors.ts";
 import { log } from "./src/log.ts";
 import { CitadelServer, DEFAULT_PORT } from "./src/server/server.ts";
@@ -18,6 +19,10 @@ import { isTableName, TABLE_NAMES, type TableName } from "./src/store/tables.ts"
 import { buildFixture } from "./fixtures/small.ts";
 import { generateSystem } from "./src/tools/seed.ts";
 import { runDemo } from "./src/tools/demo.ts";
+import { importMigrFile } from "./src/migr/import.ts";
+import { exportMigrFile } from "./src/migr/export.ts";
+import { importProgressLine, importSummary } from "./src/migr/report.ts";
+import { MigrFormatError } from "./src/migr/xml_reader.ts";
 
 /** A usage mistake: one line, exit 2. */
 class UsageError extends Error {}
@@ -27,9 +32,12 @@ const USAGE = `usage: ctdlsync <command> [options]
   serve   --data DIR [--listen ADDR:PORT] [--tls-cert F --tls-key F] [--idle SECS] [--no-sync]
   pull    --from HOST:PORT --user NAME --password-file F --data DIR
           [--tables LIST] [--dry-run] [--json] [--wait SECS] [--expire SECS]
+          [--migr-file F]   (source without SYNC: MIGR export made on the old host)
   verify  --from HOST:PORT --user NAME --password-file F --data DIR [--json]
   seed    --data DIR (--fixture small | --users N --rooms N --messages N --files N [--seed S])
   stats   --data DIR [--json] [--verify]
+  import  --migr FILE --data DIR [--json]     (a Citadel MIGR export; replaces DIR's store)
+  export  --migr FILE --data DIR              (writes the MIGR XML a Citadel 902 writes)
   demo    [--messages N] [--keep]
 
 exit codes: 0 ok, 1 failed, 2 usage or connection error, 3 verification failed (run again)`;
@@ -146,12 +154,32 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       "dry-run": "boolean",
       wait: "string",
       expire: "string",
+      "migr-file": "string",
     });
     const opts = await sourceOpts(f);
-    const store = await Store.open(need(f, "data"), { create: true });
+    const dir = need(f, "data");
+    const store = await Store.open(dir, { create: true });
     const tty = Deno.stderr.isTerminal() && f.json !== true;
+    // A source without SYNC (530 to SNGL), or a MIGR file given: the fallback pull.
+    const fallback = async () => {
+      const migrFile = f["migr-file"] as string | undefined;
+      if (f.tables !== undefined || f["dry-run"] === true) {
+        throw new UsageError("--tables and --dry-run need a source that speaks SYNC");
+      }
+      if (migrFile && !await Deno.stat(migrFile).then(() => true, () => false)) {
+        throw new UsageError(`cannot read ${migrFile}`);
+      }
+      await store.close();
+      return await runFallbackPull(dir, {
+        ...opts,
+        migrFile,
+        onProgress: tty
+          ? (l) => Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${l}`))
+          : undefined,
+      });
+    };
     try {
-      const reports = await runPull(store, {
+      const reports = f["migr-file"] !== undefined ? await fallback() : await runPull(store, {
         ...opts,
         tables: tablesFlag(f),
         dryRun: f["dry-run"] === true,
@@ -163,6 +191,9 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
         onTableDone: tty
           ? () => Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"))
           : undefined,
+      }).catch((e) => {
+        if (e instanceof CtdlError && e.code === 530) return fallback();
+        throw e;
       });
       const ok = reports.every((r) => r.verified || r.action === "would-pull");
       if (f.json === true) console.log(JSON.stringify({ ok, tables: reports }, null, 2));
@@ -241,6 +272,44 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       if (f.json === true) {
         console.log(JSON.stringify({ storeId: store.id, tables: stats }, null, 2));
       } else console.log(statsTable(stats));
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+
+  async import(args) {
+    const f = parse(args, { migr: "string", data: "string", json: "boolean" });
+    const file = need(f, "migr");
+    const dir = need(f, "data");
+    const tty = Deno.stderr.isTerminal() && f.json !== true;
+    const err = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s));
+    try {
+      const report = await importMigrFile(file, dir, {
+        onProgress: tty ? (p) => err(`\r\x1b[K${importProgressLine(p)}`) : undefined,
+      });
+      if (tty) err("\r\x1b[K");
+      if (f.json === true) console.log(JSON.stringify({ ok: true, ...report }, null, 2));
+      else console.log(importSummary(report));
+      return 0;
+    } catch (e) {
+      if (!(e instanceof MigrFormatError)) throw e;
+      if (tty) err("\r\x1b[K");
+      if (f.json === true) console.log(JSON.stringify({ ok: false, error: e.message }, null, 2));
+      console.error(`ctdlsync: import failed: ${e.message}; ${dir} is unchanged`);
+      return 1;
+    }
+  },
+
+  async export(args) {
+    const f = parse(args, { migr: "string", data: "string" });
+    const file = need(f, "migr");
+    const store = await Store.open(need(f, "data"));
+    try {
+      const counts = await exportMigrFile(store, file);
+      console.log(
+        `wrote ${file}: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ")}`,
+      );
       return 0;
     } finally {
       await store.close();

@@ -99,7 +99,8 @@ export function accessBits(
       ua |= UA.ADMINALLOWED | UA.DELETEALLOWED;
     }
   }
-  if (!isSeen(parseSeen(visit.seen), room.highest)) ua |= UA.HASNEWMSGS;
+  // Citadel reads an empty seen set as "0", so a room that never had a message is not new.
+  if (room.highest > 0 && !isSeen(parseSeen(visit.seen), room.highest)) ua |= UA.HASNEWMSGS;
   if (room.flags2 & RoomFlag2.SYSTEM) ua &= ~UA.KNOWN;
   return ua;
 }

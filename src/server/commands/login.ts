@@ -2,6 +2,7 @@ import { CtdlError } from "../../errors.ts";
 import { log } from "../../log.ts";
 import type { User } from "../../store/tables.ts";
 import { checkPassword, getUser, userKey } from "../../store/users.ts";
+import { enterBaseRoom } from "../access.ts";
 import type { CommandTable, Session } from "../session.ts";
 
 /** The PASS/NEWU reply: `200 name|axlevel|timescalled|posted|flags|usernum|lastcall`. */
@@ -17,14 +18,18 @@ export function checkSingleUser(s: Session, name: string): void {
   }
 }
 
-/** Marks a session logged in; the holder's user coming back takes single-user mode again. */
-export function completeLogin(s: Session, user: User): Promise<void> {
+/**
+ * Marks a session logged in and, as Citadel does, silently enters the base room; the
+ * holder's user coming back takes single-user mode again.
+ */
+export async function completeLogin(s: Session, user: User): Promise<void> {
   s.user = user;
   s.pendingUser = null;
   const su = s.server.singleUser;
   if (su.active && su.holderUser === userKey(user.fullname) && su.holder === null) su.adopt(s);
   log.info(`session ${s.id}: ${user.fullname} logged in`);
-  return s.reply(loginReply(user));
+  await enterBaseRoom(s);
+  await s.reply(loginReply(user));
 }
 
 /** Login commands: USER, PASS, LOUT. */

@@ -1,0 +1,212 @@
+/**
+ * The way back to Citadel: writes a store as the MIGR document a real Citadel 902 writes
+ * (citadel-protocol.md §8.1): the same elements in the same order and shapes, `<progress>`
+ * markers where 902 puts them, `msg_text` in libcitadel's CRLF-every-68 base64, and the stray
+ * `<progress>100</progress>` after the root.
+ *
+ * Differences, on purpose:
+ * - `u_password` holds the stored PBKDF2 hash: ctdlsync never keeps clear text. Our importer
+ *   recognises and keeps it; a real Citadel importing the file gets unusable passwords, so
+ *   every user needs a new one there (an Aide sets them with ASUP).
+ * - `msg_meta_refcount` is the true count; 902 writes a stale 0.
+ * - `u_emailaddrs` is written for users that have addresses (902 has no such field and skips
+ *   it; later versions read it), and `QRdirname` also for a room that has a directory name
+ *   without the directory flag, so nothing the store holds is lost.
+ * - CR and LF inside text values are written as character references (see xml_escape.ts).
+ * - Not in MIGR, so not exported: system messages, room files, the use table and the old
+ *   room info texts (`roominfo`); the derived indexes are rebuilt on import.
+ * - A visit's `v_lastseen` goes into `v_seen` when its seen set is empty, as 902 writes it;
+ *   a visit with both (native ctdlsync data, never 902's) also gets a `<v_lastseen>` element.
+ *
+ * @module
+ */
+
+import { encodeCitadelBase64 } from "../message/base64.ts";
+import { parseMessage } from "../message/message.ts";
+import { readAllConfig } from "../store/control.ts";
+import { contentTypeOf, getMeta } from "../store/messages.ts";
+import { RoomFlag } from "../store/rooms.ts";
+import type { Store } from "../store/store.ts";
+import { type Floor, type Room, TABLES, type User, type Visit } from "../store/tables.ts";
+import { FLOOR_FIELDS, ROOM_FIELDS, UID_NONE_EXPORTED, USER_FIELDS } from "./schema.ts";
+import { escapeXml } from "./xml_escape.ts";
+
+/** The REV_LEVEL our documents claim: the shapes are 902's. */
+export const EXPORT_VERSION = 902;
+
+/** Elements written, by name; filled in while the document streams. */
+export type ExportCounts = Record<string, number>;
+
+function el(name: string, value: string | number): string {
+  return `<${name}>${typeof value === "number" ? value : escapeXml(value)}</${name}>\n`;
+}
+
+function progress(pct: number): string {
+  return `<progress>${pct}</progress>\n`;
+}
+
+function userXml(u: User): string {
+  let out = "<user>\n";
+  for (const f of USER_FIELDS) {
+    if (f.field === "emailaddrs" && u.emailaddrs === "") continue;
+    const v = f.field === "uid" && u.uid === -1 ? UID_NONE_EXPORTED : u[f.field];
+    out += el(f.xml, v);
+  }
+  return out + "</user>\n";
+}
+
+function roomXml(r: Room): string {
+  let out = "<room>\n";
+  for (const f of ROOM_FIELDS) {
+    // 902 writes QRdirname only for directory rooms.
+    if (f.field === "dirname" && !(r.flags & RoomFlag.DIRECTORY) && r.dirname === "") continue;
+    out += el(f.xml, r[f.field]);
+  }
+  return out + "</room>\n";
+}
+
+function floorXml(num: number, f: Floor): string {
+  const row = { ...f, num };
+  return `<floor>\n${FLOOR_FIELDS.map((s) => el(s.xml, row[s.field])).join("")}</floor>\n`;
+}
+
+function visitXml(key: number[], v: Visit): string {
+  // 902 puts seen, answered (only when set) and flags on one line.
+  const seen = v.seen !== "" ? v.seen : String(v.lastseen);
+  return "<visit>\n" + el("v_roomnum", key[0]) + el("v_roomgen", key[1]) +
+    el("v_usernum", key[2]) +
+    `<v_seen>${escapeXml(seen)}</v_seen>` +
+    (v.answered !== "" ? `<v_answered>${escapeXml(v.answered)}</v_answered>` : "") +
+    `<v_flags>${v.flags}</v_flags>\n` + el("v_view", v.view) +
+    (v.seen !== "" && v.lastseen !== 0 ? el("v_lastseen", v.lastseen) : "") + "</visit>\n";
+}
+
+/** Citadel's user key order in 902 (the lower-cased name), which is the export's order. */
+function byCitadelKey(a: User, b: User): number {
+  const x = a.fullname.toLowerCase();
+  const y = b.fullname.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * Streams the store as a MIGR document, in pieces of whole lines. `counts`, when given,
+ * receives the number of elements written per name.
+ *
+ * @example
+ * ```ts
+ * for await (const piece of exportMigr(store)) await writer.write(encoder.encode(piece));
+ * ```
+ */
+export async function* exportMigr(
+  store: Store,
+  counts: ExportCounts = {},
+): AsyncGenerator<string> {
+  const bump = (name: string) => counts[name] = (counts[name] ?? 0) + 1;
+  yield `<?xml version="1.0" encoding="UTF-8" ?>\n<citadel_migrate_data>\n` +
+    el("version", EXPORT_VERSION) + progress(0);
+
+  // 902 keeps config and control counters in one table, CDB_CONFIG, in key order.
+  const config = await readAllConfig(store);
+  for await (const rec of store.list("control")) {
+    config.set(rec.key[0] as string, String(TABLES.control.codec.decode(rec.value)));
+  }
+  let piece = "";
+  for (const key of [...config.keys()].sort()) {
+    piece += `<config key="${escapeXml(key)}">${escapeXml(config.get(key)!)}</config>\n`;
+    bump("config");
+  }
+  yield piece + progress(2);
+
+  const users: User[] = [];
+  for await (const rec of store.list("users")) users.push(TABLES.users.codec.decode(rec.value));
+  users.sort(byCitadelKey);
+  for (const u of users) {
+    yield userXml(u);
+    bump("user");
+  }
+  yield progress(7) + progress(12);
+
+  for await (const rec of store.list("rooms")) {
+    const room = TABLES.rooms.codec.decode(rec.value);
+    yield roomXml(room) + `<room_messages><FRname>${escapeXml(room.name)}</FRname>\n<FRmsglist>`;
+    bump("room");
+    let list = "";
+    for await (const key of store.keys("msglists", [room.number])) {
+      list += `${key[1]}\n`;
+      bump("message pointers");
+      if (list.length > 60_000) {
+        yield list;
+        list = "";
+      }
+    }
+    yield list + "</FRmsglist>\n</room_messages>\n";
+    bump("room_messages");
+  }
+  yield progress(17);
+
+  for await (const rec of store.list("floors")) {
+    yield floorXml(rec.key[0] as number, TABLES.floors.codec.decode(rec.value));
+    bump("floor");
+  }
+  yield progress(18);
+
+  for await (const rec of store.list("visits")) {
+    yield visitXml(rec.key as number[], TABLES.visits.codec.decode(rec.value));
+    bump("visit");
+  }
+  yield progress(25);
+
+  // 902 reports 25..99 % over the messages, one marker each time the figure changes.
+  const total = (await store.stats("messages")).count;
+  let done = 0;
+  let shown = -1;
+  for await (const rec of store.list("messages")) {
+    const msgnum = rec.key[0] as number;
+    const meta = await getMeta(store, msgnum);
+    const type = meta?.content_type ?? contentTypeOf(parseMessage(rec.value));
+    let out = "<message>\n" + el("msg_msgnum", msgnum) +
+      el("msg_meta_refcount", meta?.refcount ?? 0) +
+      el("msg_meta_rfc822_length", meta?.rfc822_length ?? rec.value.length) +
+      el("msg_meta_content_type", type) + el("msg_mimetype", "") +
+      `<msg_text>${encodeCitadelBase64(rec.value)}</msg_text>\n</message>\n`;
+    bump("message");
+    const pct = 25 + Math.floor(74 * ++done / Math.max(total, done));
+    if (pct !== shown) {
+      out += progress(pct);
+      shown = pct;
+    }
+    yield out;
+  }
+  // Citadel writes this marker after the root; readers must ignore it (ours does).
+  yield `</citadel_migrate_data>\n${progress(100)}`;
+}
+
+/**
+ * `ctdlsync export`: writes the document to `path` through a temporary file renamed into place
+ * at the end, so an interrupted export never leaves a file that looks complete.
+ */
+export async function exportMigrFile(store: Store, path: string): Promise<ExportCounts> {
+  const counts: ExportCounts = {};
+  const tmp = `${path}.partial-${crypto.randomUUID().slice(0, 8)}`;
+  const file = await Deno.open(tmp, { write: true, createNew: true });
+  const writer = file.writable.getWriter();
+  const encoder = new TextEncoder();
+  try {
+    let buf = "";
+    for await (const piece of exportMigr(store, counts)) {
+      buf += piece;
+      if (buf.length >= 256 * 1024) {
+        await writer.write(encoder.encode(buf));
+        buf = "";
+      }
+    }
+    await writer.write(encoder.encode(buf));
+    await writer.close();
+  } catch (e) {
+    await writer.abort().catch(() => {});
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+  await Deno.rename(tmp, path);
+  return counts;
+}

@@ -1,0 +1,46 @@
+/**
+ * What `ctdlsync import` prints: records per table, what the importer could not place, and
+ * a progress line for the terminal.
+ *
+ * @module
+ */
+
+import type { ImportProgress, ImportReport } from "./import.ts";
+
+function rows(head: [string, string], body: [string, string][]): string[] {
+  const w0 = Math.max(head[0].length, ...body.map((r) => r[0].length));
+  const w1 = Math.max(head[1].length, ...body.map((r) => r[1].length));
+  const fmt = (r: [string, string]) => `${r[0].padEnd(w0)}  ${r[1].padStart(w1)}`;
+  return [fmt(head), `${"-".repeat(w0)}  ${"-".repeat(w1)}`, ...body.map(fmt)];
+}
+
+/** The summary printed at the end of an import. */
+export function importSummary(r: ImportReport): string {
+  const out = [
+    `imported a Citadel ${r.version || "(unknown version)"} MIGR export in ${r.seconds} s ` +
+    `(${r.passwordsHashed} passwords hashed in ${r.hashSeconds} s)`,
+    "",
+    ...rows(
+      ["table", "records"],
+      Object.entries(r.tables).map(([t, n]) => {
+        const want = r.expected[t as keyof typeof r.expected];
+        return [t, want !== undefined && want !== n ? `${n} (export: ${want})` : String(n)];
+      }),
+    ),
+  ];
+  const unknown = Object.entries(r.unknown);
+  if (unknown.length > 0) {
+    out.push("", "not imported (unknown to this importer):");
+    for (const [name, n] of unknown) out.push(`  ${name}  x${n}`);
+  }
+  if (r.warnings.length > 0) {
+    out.push("", "warnings:");
+    for (const w of r.warnings) out.push(`  ${w}`);
+  }
+  return out.join("\n");
+}
+
+/** One progress line: the export's own percentage, records and the line reached. */
+export function importProgressLine(p: ImportProgress): string {
+  return `importing: ${String(p.percent).padStart(3)} %  ${p.records} records  line ${p.line}`;
+}

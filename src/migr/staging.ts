@@ -1,0 +1,93 @@
+/**
+ * Replacing a whole store atomically, as far as a user can tell: the new store is built in a
+ * staging directory beside the target and swapped in by renaming directories only when it is
+ * complete, so a failed import or a broken export leaves the target exactly as it was.
+ *
+ * @module
+ */
+
+import { basename, dirname, join, resolve } from "node:path";
+import { CtdlError } from "../errors.ts";
+import { Store } from "../store/store.ts";
+
+/** A store's own files (the KV file and SQLite's companions); nothing else may be replaced. */
+const STORE_FILE = /^ctdlsync\.kv(-wal|-shm|-journal)?$/;
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
+/**
+ * Refuses a target directory that holds anything but a store: the swap replaces the whole
+ * directory, and silently deleting someone's other files there would be worse than failing.
+ */
+export async function checkReplaceable(dataDir: string): Promise<void> {
+  if (!await exists(dataDir)) return;
+  const stat = await Deno.stat(dataDir);
+  if (!stat.isDirectory) throw new CtdlError(512, `${dataDir} is not a directory`);
+  const foreign: string[] = [];
+  for await (const e of Deno.readDir(dataDir)) if (!STORE_FILE.test(e.name)) foreign.push(e.name);
+  if (foreign.length > 0) {
+    throw new CtdlError(
+      512,
+      `${dataDir} holds files that are not a ctdlsync store (${foreign.slice(0, 3).join(", ")}` +
+        `${foreign.length > 3 ? ", ..." : ""}); the new store replaces the whole directory, ` +
+        `so give an empty directory or one that holds only a store`,
+    );
+  }
+}
+
+/**
+ * Builds a fresh store with `fill` in a staging directory next to `dataDir`, then swaps it in:
+ * the old directory is renamed aside, the staging one renamed into place, and only then is the
+ * old one removed. When `fill` throws, or `commit` says no, the staging store is removed and
+ * `dataDir` is not touched. Stop any server using `dataDir` first: it would keep serving the
+ * old, renamed-away file.
+ */
+export async function replaceStore<T>(
+  dataDir: string,
+  fill: (store: Store) => Promise<T>,
+  commit: (result: T) => boolean = () => true,
+): Promise<T> {
+  const target = resolve(dataDir);
+  const parent = dirname(target);
+  await checkReplaceable(target);
+  await Deno.mkdir(parent, { recursive: true });
+  const stage = await Deno.makeTempDir({ dir: parent, prefix: `.${basename(target)}.staging-` });
+  let result: T;
+  try {
+    const store = await Store.open(stage, { create: true });
+    try {
+      result = await fill(store);
+    } finally {
+      await store.close();
+    }
+  } catch (e) {
+    await Deno.remove(stage, { recursive: true }).catch(() => {});
+    throw e;
+  }
+  if (!commit(result)) {
+    await Deno.remove(stage, { recursive: true }).catch(() => {});
+    return result;
+  }
+  await checkReplaceable(target);
+  if (!await exists(target)) {
+    // makeTempDir made it private (0700); a new data directory gets the usual 0755.
+    await Deno.chmod(stage, 0o755).catch(() => {});
+    await Deno.rename(stage, target);
+    return result;
+  }
+  const mode = (await Deno.stat(target)).mode;
+  if (mode !== null) await Deno.chmod(stage, mode & 0o7777).catch(() => {});
+  const old = join(parent, `.${basename(target)}.old-${crypto.randomUUID().slice(0, 8)}`);
+  await Deno.rename(target, old);
+  try {
+    await Deno.rename(stage, target);
+  } catch (e) {
+    await Deno.rename(old, target).catch(() => {});
+    await Deno.remove(stage, { recursive: true }).catch(() => {});
+    throw new CtdlError(510, `cannot move the new store into ${target}: ${(e as Error).message}`);
+  }
+  await Deno.remove(old, { recursive: true }).catch(() => {});
+  return result;
+}

@@ -1,0 +1,71 @@
+import { type CitadelMessage, newMessage } from "../../message/message.ts";
+import { readConfig, readCounter } from "../../store/control.ts";
+import { postMessage, type PostResult } from "../../store/messages.ts";
+import type { Store } from "../../store/store.ts";
+import { getUser, userOps } from "../../store/users.ts";
+import type { Session } from "../session.ts";
+
+/** Per store: the tail of the chain of local posts, so they run one after another. */
+const chains = new WeakMap<Store, Promise<unknown>>();
+
+/** Runs `fn` after every local post already queued for `store`. */
+function serialised<T>(store: Store, fn: () => Promise<T>): Promise<T> {
+  const run = (chains.get(store) ?? Promise.resolve()).then(fn);
+  chains.set(store, run.catch(() => {}));
+  return run;
+}
+
+/** Citadel's message id: `<time hex>-<msgnum hex>@<c_fqdn>` (send_message's "%08lX-%08lX@%s"). */
+export function messageId(time: number, msgnum: number, fqdn: string): string {
+  const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, "0");
+  return `${hex(time)}-${hex(msgnum)}@${fqdn}`;
+}
+
+/** What a session posts: header bytes and the fields it chose (I, T, N, H are filled in). */
+export interface LocalPost {
+  anon?: number;
+  format?: number;
+  fields: Record<string, string>;
+}
+
+/**
+ * Saves a message written on this server into `rooms` (the first room decides EUID
+ * replacement), as Citadel's CtdlSubmitMsg does for a logged-in user: it gets a message id
+ * (I) built from the time and its number, a time stamp (T), the node names (N, H) unless
+ * given, and the poster's `posted` counter goes up by one.
+ *
+ * The number in the id is the one the post is about to get. Local posts of one store are
+ * serialised so two of them cannot guess the same number; a message arriving at the same
+ * moment from a sync pull could still take it, and then only the id's number is off (ids
+ * stay unique by their time part and the next number).
+ */
+export function postLocalMessage(
+  s: Session,
+  rooms: string[],
+  post: LocalPost,
+): Promise<PostResult & { msg: CitadelMessage }> {
+  const store = s.server.store;
+  return serialised(store, async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const fqdn = await readConfig(store, "c_fqdn", "localhost");
+    const next = (await readCounter(store, "MMhighest")) + 1;
+    const fields: Record<string, string> = {
+      I: messageId(now, next, fqdn),
+      T: String(now),
+      N: await readConfig(store, "c_nodename", "ctdlsync"),
+      ...post.fields,
+    };
+    for (const [k, v] of Object.entries(fields)) if (v === "") delete fields[k];
+    const msg = newMessage({ anon: post.anon ?? 65, format: post.format ?? 0, fields });
+    const result = await postMessage(store, rooms, msg);
+    if (result.msgnum > 0 && s.user) {
+      const name = s.user.fullname;
+      await store.update(async (r) => {
+        const u = await getUser(r, name);
+        return { ops: u ? userOps({ ...u, posted: u.posted + 1 }) : [] };
+      });
+      s.user = { ...s.user, posted: s.user.posted + 1 };
+    }
+    return { ...result, msg };
+  });
+}

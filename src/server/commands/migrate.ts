@@ -1,0 +1,43 @@
+import { CtdlError } from "../../errors.ts";
+import { log } from "../../log.ts";
+import { exportMigr } from "../../migr/export.ts";
+import type { CommandTable } from "../session.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * MIGR: Citadel's XML migration. `MIGR export` streams the whole store as the document a
+ * Citadel 902 writes (see src/migr/export.ts) as a `100` listing ended by `000`, so a
+ * Citadel-style tool (or our own pull fallback) can move the data to another server.
+ *
+ * 902 serves MIGR only to internal programs on its admin socket; newer versions let an Aide
+ * use it over TCP, which is what we do. Import over the wire is refused: it replaces the whole
+ * store, which a running server cannot do under its sessions; `ctdlsync import` does it offline.
+ */
+export const migrateCommands: CommandTable = {
+  MIGR: {
+    access: "aide",
+    async run(s, args) {
+      const sub = (args[0] ?? "").trim().toLowerCase();
+      if (sub === "import") {
+        throw new CtdlError(
+          530,
+          "MIGR import is not available over the wire; stop the server and run " +
+            "'ctdlsync import --migr FILE --data DIR'",
+        );
+      }
+      if (sub !== "export") throw new CtdlError(512, "illegal command");
+      await s.reply("100 Exporting all Citadel databases.");
+      try {
+        for await (const piece of exportMigr(s.server.store)) {
+          await s.out.write(encoder.encode(piece));
+        }
+      } catch (e) {
+        // The listing has begun, so no error line may follow; the reader sees a document
+        // without its closing root tag and reports it as truncated.
+        log.error(`session ${s.id}: MIGR export failed: ${(e as Error).message}`);
+      }
+      await s.reply("000");
+    },
+  },
+};

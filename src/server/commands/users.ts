@@ -1,0 +1,312 @@
+import { CtdlError } from "../../errors.ts";
+import { readConfig, readCounter } from "../../store/control.ts";
+import {
+  createRoom,
+  getRoom,
+  getVisit,
+  mailboxName,
+  RoomFlag,
+  roomMessages,
+  View,
+} from "../../store/rooms.ts";
+import { isSeen, parseSeen } from "../../store/seen_set.ts";
+import type { Op, Store } from "../../store/store.ts";
+import type { User } from "../../store/tables.ts";
+import {
+  AxLevel,
+  createUser,
+  getUser,
+  hashPassword,
+  listUsers,
+  US_USER_SET,
+  UserFlag,
+  userKey,
+  userOps,
+} from "../../store/users.ts";
+import { enterBaseRoom, mailboxOwner } from "../access.ts";
+import type { CommandTable } from "../session.ts";
+import { checkSingleUser, completeLogin } from "./login.ts";
+
+/** Citadel's MM_VALID control flag: some users wait for validation. */
+const MM_VALID = 4;
+
+/**
+ * Citadel's strproc() for user names: control and non-ASCII characters become blanks,
+ * blanks are trimmed and collapsed, and `! @ _ , % |` are removed (they would break
+ * network addressing). So "Zoë Müller" becomes "Zo M ller" and "sysop_jr" "sysopjr".
+ */
+export function strproc(name: string): string {
+  let out = "";
+  for (const byte of new TextEncoder().encode(name)) {
+    out += byte < 32 || byte > 126 ? " " : String.fromCharCode(byte);
+  }
+  return out.replace(/[!@_,%|]/g, "").replace(/ +/g, " ").trim();
+}
+
+/** An integer argument; `fallback` when absent or empty, 512 when it is not a number. */
+function intArg(v: string | undefined, what: string, fallback: number): number {
+  if (v === undefined || v.trim() === "") return fallback;
+  if (!/^-?\d{1,15}$/.test(v.trim())) throw new CtdlError(512, `${what} must be a number`);
+  return Number(v.trim());
+}
+
+/**
+ * The personal rooms Citadel's create_user makes for every new account: Mail, Sent Items,
+ * Trash and Drafts, in the user's own namespace.
+ */
+async function createPersonalRooms(store: Store, user: User): Promise<void> {
+  const rooms: [string, number][] = [
+    ["Mail", View.MAILBOX],
+    ["Sent Items", View.MAILBOX],
+    ["Trash", View.MAILBOX],
+    ["Drafts", 9 /* VIEW_DRAFTS */],
+  ];
+  for (const [name, view] of rooms) {
+    const full = mailboxName(user.usernum, name);
+    if (await getRoom(store, full)) continue;
+    await createRoom(store, {
+      name: full,
+      flags: RoomFlag.INUSE | RoomFlag.MAILBOX,
+      defaultview: view,
+    });
+  }
+}
+
+/** Rewrites one user record (read-modify-write in one commit); 570 if the user is gone. */
+async function updateUser(
+  store: Store,
+  name: string,
+  change: (u: User) => User,
+): Promise<User> {
+  let result: User | undefined;
+  await store.update(async (r) => {
+    const user = await getUser(r, name);
+    if (!user) throw new CtdlError(570, "No such user.");
+    result = change(user);
+    return { ops: userOps(result) };
+  });
+  return result!;
+}
+
+/** The ops that remove a user: the record and its index entries (Citadel's purge_user). */
+function purgeOps(user: User): Op[] {
+  return userOps(user).map((op) => ({ ...op, value: null }));
+}
+
+/** New messages in the user's own Mail room (CHEK's first field). */
+async function newMailCount(store: Store, user: User): Promise<number> {
+  const mail = await getRoom(store, mailboxName(user.usernum, "Mail"));
+  if (!mail) return 0;
+  const seen = parseSeen((await getVisit(store, mail, user.usernum)).seen);
+  return (await roomMessages(store, mail.number)).filter((n) => !isSeen(seen, n)).length;
+}
+
+/** The access level new accounts get (c_initax, default 4). */
+async function initialAxLevel(store: Store): Promise<number> {
+  const ax = Number(await readConfig(store, "c_initax", "4"));
+  return Number.isInteger(ax) && ax >= AxLevel.NEW && ax <= AxLevel.AIDE ? ax : AxLevel.NETWORK;
+}
+
+/** A user name from a client, run through strproc; 542 when nothing is left. */
+function userNameArg(raw: string | undefined): string {
+  const name = strproc(raw ?? "");
+  if (name === "" || userKey(name) === "") {
+    throw new CtdlError(542, "You must supply a user name.");
+  }
+  return name;
+}
+
+/** User commands: NEWU, SETP, CHEK, GETU, SETU, CREU, AGUP, ASUP, LIST, QUSR, RWHO. */
+export const userCommands: CommandTable = {
+  NEWU: {
+    access: "any",
+    async run(s, args) {
+      const store = s.server.store;
+      if ((await readConfig(store, "c_disable_newu", "0")) === "1") {
+        throw new CtdlError(560, "Self-service user account creation is disabled on this system.");
+      }
+      if (s.user) throw new CtdlError(541, "Already logged in.");
+      const name = strproc(args[0] ?? "");
+      if (["bbs", "new", "."].includes(name.toLowerCase())) {
+        throw new CtdlError(512, `'${name}' is an invalid login name.`);
+      }
+      if (name === "" || userKey(name) === "") {
+        throw new CtdlError(542, "You must supply a user name.");
+      }
+      checkSingleUser(s, name);
+      const now = Math.floor(Date.now() / 1000);
+      const user = await createUser(store, {
+        fullname: name,
+        axlevel: await initialAxLevel(store),
+        timescalled: 1,
+        lastcall: now,
+      }, "");
+      await createPersonalRooms(store, user);
+      await completeLogin(s, user);
+      await enterBaseRoom(s);
+    },
+  },
+  SETP: {
+    access: "user",
+    async run(s, _args, raw) {
+      const user = s.requireUser();
+      let clear = raw.trim();
+      let reply = "200 Password changed.";
+      if (clear.toUpperCase() === "GENERATE_RANDOM_PASSWORD") {
+        const bytes = crypto.getRandomValues(new Uint8Array(8));
+        clear = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+        reply = `200 ${clear}`;
+      } else if (clear === "") {
+        await s.reply("200 Password unchanged.");
+        return;
+      }
+      const hash = await hashPassword(clear);
+      s.user = await updateUser(s.server.store, user.fullname, (u) => ({ ...u, password: hash }));
+      await s.reply(reply);
+    },
+  },
+  CHEK: {
+    access: "user",
+    async run(s) {
+      const store = s.server.store;
+      const user = await s.refreshUser();
+      const regiscall = Number(await readConfig(store, "c_regiscall", "0")) || 0;
+      const regis = regiscall !== 0 && !(user.flags & UserFlag.REGIS) ? 1 : 0;
+      const vali = user.axlevel >= AxLevel.AIDE &&
+          ((await readCounter(store, "MMflags")) & MM_VALID)
+        ? 1
+        : 0;
+      const email = user.emailaddrs.split("|")[0]?.trim() ?? "";
+      await s.reply(`200 ${await newMailCount(store, user)}|${regis}|${vali}|${email}|`);
+    },
+  },
+  GETU: {
+    access: "user",
+    async run(s) {
+      const user = await s.refreshUser();
+      // Width and height are fixed: Citadel stopped storing them long ago.
+      await s.reply(`200 80|24|${user.flags & US_USER_SET}|`);
+    },
+  },
+  SETU: {
+    access: "user",
+    async run(s, args) {
+      if (args.length < 3) throw new CtdlError(512, "Usage error.");
+      const flags = intArg(args[2], "flags", 0);
+      s.user = await updateUser(s.server.store, s.requireUser().fullname, (u) => ({
+        ...u,
+        flags: (u.flags & ~US_USER_SET) | (flags & US_USER_SET),
+      }));
+      await s.reply("200 Ok");
+    },
+  },
+  CREU: {
+    access: "aide",
+    async run(s, args) {
+      const store = s.server.store;
+      const name = userNameArg(args[0]);
+      const password = (args[1] ?? "").trim();
+      const user = await createUser(
+        store,
+        { fullname: name, axlevel: await initialAxLevel(store) },
+        password,
+      );
+      await createPersonalRooms(store, user);
+      await s.reply(
+        password !== ""
+          ? `200 User '${user.fullname}' created and password set.`
+          : `200 User '${user.fullname}' created.`,
+      );
+    },
+  },
+  AGUP: {
+    access: "aide",
+    async run(s, args) {
+      const user = await getUser(s.server.store, (args[0] ?? "").trim());
+      if (!user) throw new CtdlError(570, "No such user.");
+      // Citadel sends the clear password here; we only keep a hash, so the field is empty
+      // (and ASUP treats an empty one as "unchanged").
+      const u = user;
+      await s.reply(
+        `200 ${u.fullname}||${u.flags}|${u.timescalled}|${u.posted}|${u.axlevel}|${u.usernum}|${u.lastcall}|${u.purgedays}`,
+      );
+    },
+  },
+  ASUP: {
+    access: "aide",
+    async run(s, args) {
+      const store = s.server.store;
+      const name = (args[0] ?? "").trim();
+      const n = args.length;
+      const password = n > 1 ? args[1] : "";
+      const hash = password.trim() !== "" ? await hashPassword(password) : null;
+      const flags = n > 2 ? intArg(args[2], "flags", 0) : null;
+      const timescalled = n > 3 ? intArg(args[3], "timescalled", 0) : null;
+      const posted = n > 4 ? intArg(args[4], "posted", 0) : null;
+      const ax = n > 5 ? intArg(args[5], "axlevel", -1) : null;
+      const lastcall = n > 7 ? intArg(args[7], "lastcall", 0) : null;
+      const purgedays = n > 8 ? intArg(args[8], "purgedays", 0) : null;
+      let deleted = false;
+      await store.update(async (r) => {
+        const user = await getUser(r, name);
+        if (!user) throw new CtdlError(570, "No such user.");
+        const u: User = { ...user };
+        if (hash !== null) u.password = hash;
+        if (flags !== null) u.flags = flags;
+        if (timescalled !== null) u.timescalled = timescalled;
+        if (posted !== null) u.posted = posted;
+        // Out-of-range levels are ignored, as Citadel does.
+        if (ax !== null && ax >= AxLevel.DELETED && ax <= AxLevel.AIDE) u.axlevel = ax;
+        if (lastcall !== null) u.lastcall = lastcall;
+        if (purgedays !== null) u.purgedays = purgedays;
+        deleted = u.axlevel === AxLevel.DELETED;
+        return { ops: deleted ? purgeOps(user) : userOps(u) };
+      });
+      await s.reply(deleted ? `200 Ok (${name} deleted)` : "200 Ok");
+    },
+  },
+  LIST: {
+    access: "any",
+    async run(s, args) {
+      const search = (args[0] ?? "").trim().toLowerCase();
+      const isAide = (s.user?.axlevel ?? 0) >= AxLevel.AIDE;
+      const lines: string[] = [];
+      for await (const u of listUsers(s.server.store)) {
+        if (u.axlevel <= AxLevel.DELETED) continue;
+        if ((u.flags & UserFlag.UNLISTED) && !isAide) continue;
+        if (search !== "" && !u.fullname.toLowerCase().includes(search)) continue;
+        lines.push(
+          `${u.fullname}|${u.axlevel}|${u.usernum}|${u.lastcall}|${u.timescalled}|${u.posted}||`,
+        );
+      }
+      await s.listing("", lines);
+    },
+  },
+  QUSR: {
+    access: "any",
+    async run(s, _args, raw) {
+      const user = await getUser(s.server.store, raw.trim());
+      if (!user || user.axlevel <= AxLevel.DELETED) throw new CtdlError(570, "No such user.");
+      await s.reply(`200 ${user.fullname}`);
+    },
+  },
+  RWHO: {
+    access: "any",
+    async run(s) {
+      const lines: string[] = [];
+      const sessions = [...s.server.sessions].sort((a, b) => a.id - b.id);
+      for (const o of sessions) {
+        const user = o.user ? o.user.fullname : "(not logged in)";
+        // Mailbox rooms show without their owner's number prefix.
+        const room = o.room
+          ? (mailboxOwner(o.room) ? o.room.name.replace(/^\d+\./, "") : o.room.name)
+          : "";
+        const loggedIn = o.user ? 1 : 0;
+        lines.push(
+          `${o.id}|${user}|${room}|${o.remote}|${o.client}|${o.lastActive}|${o.lastCommand}|.||||${loggedIn}`,
+        );
+      }
+      await s.listing("", lines);
+    },
+  },
+};
