@@ -1,4 +1,5 @@
 import { buildFixture } from "../fixtures/small.ts";
+import { CitadelClient } from "../src/client/connection.ts";
 import { log } from "../src/log.ts";
 import { CitadelServer, type ServerOptions } from "../src/server/server.ts";
 import { Store } from "../src/store/store.ts";
@@ -62,5 +63,34 @@ export function sharedFile(rel: string): string | null {
   }
 }
 
+/**
+ * Runs `fn` against a server on a fresh fixture store (after `setup`, if given, has run on
+ * the store), then stops the server and removes the store.
+ */
+export async function withFixtureServer(
+  fn: (address: string, store: Store) => Promise<void>,
+  setup?: (store: Store) => Promise<void>,
+): Promise<void> {
+  const src = await fixtureStore();
+  await setup?.(src.store);
+  const { server, address } = startServer(src.store);
+  try {
+    await fn(address, src.store);
+  } finally {
+    await server.stop(2);
+    await Deno.remove(src.dir, { recursive: true });
+  }
+}
+
+/** Connects and logs in. */
+export async function loginAs(
+  address: string,
+  u: { name: string; password: string },
+): Promise<CitadelClient> {
+  const c = await CitadelClient.connect(address);
+  await c.login(u.name, u.password);
+  return c;
+}
+
 /** A raw line-protocol connection for protocol tests: send lines, read replies. */
-export { CitadelClient } from "../src/client/connection.ts";
+export { CitadelClient };

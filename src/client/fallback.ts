@@ -301,7 +301,11 @@ async function pullInto(
   client: CitadelClient,
   opts: FallbackOptions,
 ): Promise<FallbackReport[]> {
-  log.info(`${opts.from} does not speak SYNC: pulling with MIGR, MESG and the file commands`);
+  log.info(
+    opts.migrFile
+      ? `pulling from ${opts.migrFile}, then MESG and the file commands on ${opts.from}`
+      : `${opts.from} does not speak SYNC: pulling with MIGR, MESG and the file commands`,
+  );
   let t = performance.now();
   const imported = await pullMigr(store, client, opts);
   const migrSeconds = (performance.now() - t) / 1000;
@@ -354,7 +358,7 @@ async function pullInto(
       ...(note ? { note } : {}),
     });
   }
-  log.info(`system messages: ${MACRO_NOTE}`);
+  if (names.length > 0) log.info(`system messages: ${MACRO_NOTE}`);
   log.info("not carried without SYNC: the use table and old-style room info texts");
   return reports;
 }

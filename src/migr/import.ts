@@ -93,7 +93,6 @@ class MigrImporter {
   readonly hashing: Promise<User>[] = [];
   fqdn = "";
   records = 0;
-  line = 0;
   listsAfterMessages = false;
   hashStart = 0;
   hashEnd = 0;
@@ -163,7 +162,7 @@ class MigrImporter {
 
   async record(rec: MigrRecord): Promise<void> {
     this.records++;
-    this.line = rec.line;
+
     switch (rec.name) {
       case "version":
         this.report.version = rec.text.trim();

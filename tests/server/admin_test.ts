@@ -2,31 +2,13 @@ import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { CONF_POSITIONS } from "../../src/server/commands/admin.ts";
 import { readConfig } from "../../src/store/control.ts";
-import type { Store } from "../../src/store/store.ts";
-import { CitadelClient, fixtureStore, startServer } from "../_helpers.ts";
+import { loginAs, withFixtureServer } from "../_helpers.ts";
 
 const { sysop, alice } = FIXTURE_USERS;
 
-async function withServer(fn: (address: string, store: Store) => Promise<void>) {
-  const src = await fixtureStore();
-  const { server, address } = startServer(src.store);
-  try {
-    await fn(address, src.store);
-  } finally {
-    await server.stop(2);
-    await Deno.remove(src.dir, { recursive: true });
-  }
-}
-
-async function login(address: string, u: { name: string; password: string }) {
-  const c = await CitadelClient.connect(address);
-  await c.login(u.name, u.password);
-  return c;
-}
-
 Deno.test("admin: CONF GET lists the legacy positions; CONF SET writes them back", async () => {
-  await withServer(async (address, store) => {
-    const s = await login(address, sysop);
+  await withFixtureServer(async (address, store) => {
+    const s = await loginAs(address, sysop);
     const get = await s.listing("CONF GET");
     assert.equal(get.reply.line, "100 Configuration...");
     assert.equal(get.lines.length, 72);
@@ -65,13 +47,13 @@ Deno.test("admin: CONF GET lists the legacy positions; CONF SET writes them back
 });
 
 Deno.test("admin: CONF GETVAL, PUTVAL and LISTVAL; errors; Aides only", async () => {
-  await withServer(async (address, store) => {
-    const a = await login(address, alice);
+  await withFixtureServer(async (address, store) => {
+    const a = await loginAs(address, alice);
     assert.equal((await a.command("CONF GET")).code, 550);
     assert.equal((await a.command("CONF PUTVAL|c_nodename|evil")).code, 550);
     assert.equal(await readConfig(store, "c_nodename"), "fixture");
 
-    const s = await login(address, sysop);
+    const s = await loginAs(address, sysop);
     assert.equal((await s.command("CONF GETVAL|c_nodename")).line, "200 fixture|");
     assert.equal((await s.command("CONF GETVAL|c_never_set")).line, "200 |");
     assert.equal((await s.command("CONF PUTVAL|c_aide_zap|1")).line, "200 OK");
@@ -95,10 +77,10 @@ Deno.test("admin: CONF GETVAL, PUTVAL and LISTVAL; errors; Aides only", async ()
 });
 
 Deno.test("admin: CONF SET and PUTVAL from a non-holder in single-user mode get 552 before 400", async () => {
-  await withServer(async (address, store) => {
-    const holder = await login(address, sysop);
+  await withFixtureServer(async (address, store) => {
+    const holder = await loginAs(address, sysop);
     assert.equal((await holder.command("SNGL 0|60")).code, 200);
-    const other = await login(address, sysop);
+    const other = await loginAs(address, sysop);
     assert.equal((await other.command("CONF SET")).code, 552);
     assert.equal((await other.command("CONF PUTVAL|c_nodename|x")).code, 552);
     assert.equal((await other.command("CONF PUTVAL|c_nodename|fixture")).code, 552, "even a no-op");

@@ -2,27 +2,9 @@ import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { UA } from "../../src/server/access.ts";
 import { getRoom } from "../../src/store/rooms.ts";
-import type { Store } from "../../src/store/store.ts";
-import { CitadelClient, fixtureStore, startServer } from "../_helpers.ts";
+import { CitadelClient, loginAs, withFixtureServer } from "../_helpers.ts";
 
 const { sysop, alice, bob, carol } = FIXTURE_USERS;
-
-async function withServer(fn: (address: string, store: Store) => Promise<void>) {
-  const src = await fixtureStore();
-  const { server, address } = startServer(src.store);
-  try {
-    await fn(address, src.store);
-  } finally {
-    await server.stop(2);
-    await Deno.remove(src.dir, { recursive: true });
-  }
-}
-
-async function login(address: string, u: { name: string; password: string }) {
-  const c = await CitadelClient.connect(address);
-  await c.login(u.name, u.password);
-  return c;
-}
 
 /** A room list (LKRA & co.) as name -> fields. */
 async function rooms(c: CitadelClient, cmd: string): Promise<Map<string, string[]>> {
@@ -40,8 +22,8 @@ async function rooms(c: CitadelClient, cmd: string): Promise<Map<string, string[
 const ua = (m: Map<string, string[]>, name: string) => Number(m.get(name)![5]);
 
 Deno.test("rooms: LKRA line format and UA bits for Alice, SysOp and Carol", async () => {
-  await withServer(async (address, store) => {
-    const a = await login(address, alice);
+  await withFixtureServer(async (address, store) => {
+    const a = await loginAs(address, alice);
     const known = await rooms(a, "LKRA -1");
     assert.deepEqual([...known.keys()], [
       "Mail",
@@ -82,7 +64,7 @@ Deno.test("rooms: LKRA line format and UA bits for Alice, SysOp and Carol", asyn
     assert.equal((await a.command("LKRA x")).code, 512);
     await a.quit();
 
-    const s = await login(address, sysop);
+    const s = await loginAs(address, sysop);
     const all = await rooms(s, "LKRA");
     for (const name of ["Aide", "Hidden Den", "Vault", "Inner Circle", "Mail"]) {
       assert.ok(all.has(name), `an Aide knows ${name}`);
@@ -93,7 +75,7 @@ Deno.test("rooms: LKRA line format and UA bits for Alice, SysOp and Carol", asyn
     assert.equal(ua(all, "Lobby") & aideBits, aideBits);
     await s.quit();
 
-    const c = await login(address, carol);
+    const c = await loginAs(address, carol);
     const carols = await rooms(c, "LKRA -1");
     assert.ok(!carols.has("Inner Circle"), "invitation-only without an invitation");
     assert.ok(!carols.has("Mail"), "Carol has no mailbox");
@@ -102,17 +84,17 @@ Deno.test("rooms: LKRA line format and UA bits for Alice, SysOp and Carol", asyn
     await c.quit();
 
     // Level 1 (new, unvalidated) may not post outside mail.
-    const admin = await login(address, sysop);
+    const admin = await loginAs(address, sysop);
     assert.equal((await admin.command("ASUP Carol Problem||0|0|0|1")).code, 200);
     await admin.quit();
-    const c1 = await login(address, carol);
+    const c1 = await loginAs(address, carol);
     assert.equal(ua(await rooms(c1, "LKRA"), "Lobby") & UA.POSTALLOWED, 0);
     await c1.quit();
   });
 });
 
 Deno.test("rooms: LPRM works without login; LKRA needs one", async () => {
-  await withServer(async (address) => {
+  await withFixtureServer(async (address) => {
     const c = await CitadelClient.connect(address);
     assert.equal((await c.command("LKRA")).code, 520);
     assert.equal((await c.command("GOTO Lobby")).code, 520);
@@ -125,8 +107,8 @@ Deno.test("rooms: LPRM works without login; LKRA needs one", async () => {
 });
 
 Deno.test("rooms: GOTO 16 fields, macros, hidden/passworded/invitation-only, 540/572", async () => {
-  await withServer(async (address, store) => {
-    const a = await login(address, alice);
+  await withFixtureServer(async (address, store) => {
+    const a = await loginAs(address, alice);
     const lobby = (await getRoom(store, "Lobby"))!;
     const r = await a.command("GOTO _BASEROOM_|");
     assert.equal(r.code, 200);
@@ -172,7 +154,7 @@ Deno.test("rooms: GOTO 16 fields, macros, hidden/passworded/invitation-only, 540
 
     // Transient entry does not mark a room known.
     await a.quit();
-    const b = await login(address, bob);
+    const b = await loginAs(address, bob);
     assert.equal((await b.command("GOTO Hidden Den||1")).code, 200);
     assert.ok(!(await rooms(b, "LKRA")).has("Hidden Den"), "transient GOTO");
     // Invitation-only, the Aide room and others' mailboxes: 572, as if absent.
@@ -193,7 +175,7 @@ Deno.test("rooms: GOTO 16 fields, macros, hidden/passworded/invitation-only, 540
     await b.quit();
 
     // Aides go anywhere, including a mailbox shown under its full name.
-    const s = await login(address, sysop);
+    const s = await loginAs(address, sysop);
     assert.equal((await s.command("GOTO Vault")).code, 200, "no password for an Aide");
     assert.equal((await s.command("GOTO Inner Circle")).code, 200);
     assert.ok(!(await rooms(s, "LKRA")).has("0000000002.Mail"));
@@ -206,9 +188,9 @@ Deno.test("rooms: GOTO 16 fields, macros, hidden/passworded/invitation-only, 540
 });
 
 Deno.test("rooms: SLRP moves a room from LKRN to LKRO; SEEN and GTSN edit the seen set", async () => {
-  await withServer(async (address, store) => {
+  await withFixtureServer(async (address, store) => {
     const lobby = (await getRoom(store, "Lobby"))!;
-    const a = await login(address, alice);
+    const a = await loginAs(address, alice);
     assert.ok((await rooms(a, "LKRN -1")).has("Lobby"));
     assert.ok(!(await rooms(a, "LKRO -1")).has("Lobby"));
     assert.equal((await a.command("GOTO Lobby")).code, 200);
@@ -235,8 +217,8 @@ Deno.test("rooms: SLRP moves a room from LKRN to LKRO; SEEN and GTSN edit the se
 });
 
 Deno.test("rooms: FORG zaps a room into LZRM; GOTO brings it back; Aides may not forget", async () => {
-  await withServer(async (address) => {
-    const b = await login(address, bob);
+  await withFixtureServer(async (address) => {
+    const b = await loginAs(address, bob);
     const zapped = await rooms(b, "LZRM -1");
     assert.deepEqual([...zapped.keys()], ["Old Stuff"], "the fixture's zapped room");
     assert.equal(ua(zapped, "Old Stuff") & (UA.ZAPPED | UA.KNOWN), UA.ZAPPED);
@@ -251,7 +233,7 @@ Deno.test("rooms: FORG zaps a room into LZRM; GOTO brings it back; Aides may not
     assert.ok(!(await rooms(b, "LZRM")).has("Old Stuff"));
     await b.quit();
 
-    const s = await login(address, sysop);
+    const s = await loginAs(address, sysop);
     assert.equal((await s.command("GOTO Upstairs Lounge")).code, 200);
     assert.equal((await s.command("FORG")).line, "560 You may not forget this room.");
     await s.quit();
@@ -259,8 +241,8 @@ Deno.test("rooms: FORG zaps a room into LZRM; GOTO brings it back; Aides may not
 });
 
 Deno.test("rooms: LFLR, CFLR, CRE8, GETR and SETR round trip", async () => {
-  await withServer(async (address, store) => {
-    const s = await login(address, sysop);
+  await withFixtureServer(async (address, store) => {
+    const s = await loginAs(address, sysop);
     const floors = await s.listing("LFLR");
     assert.deepEqual(floors.lines, ["0|Main Floor|12", "1|Upstairs|2", "2|Archive|1"]);
     assert.equal((await s.command("CFLR Basement|0")).code, 200, "check only");
@@ -300,7 +282,7 @@ Deno.test("rooms: LFLR, CFLR, CRE8, GETR and SETR round trip", async () => {
     assert.equal((await s.command("SETR only|two")).code, 512);
 
     // A user who learns the password knows the room until the generation is bumped.
-    const a = await login(address, alice);
+    const a = await loginAs(address, alice);
     assert.equal((await a.command("GOTO Renamed Room")).code, 540);
     assert.equal((await a.command("GOTO Renamed Room|newpw")).code, 200);
     assert.equal((await a.command("GETR")).code, 550, "not a room aide");
@@ -339,7 +321,7 @@ Deno.test("rooms: LFLR, CFLR, CRE8, GETR and SETR round trip", async () => {
     assert.equal((await s.command("EFLR")).code, 512);
     assert.equal((await s.command("CFLR Basement|1")).line, "200 3", "the slot is free again");
 
-    const c = await login(address, carol);
+    const c = await loginAs(address, carol);
     assert.equal(
       (await c.command("CRE8 1|Carols Room|0")).line,
       "550 You need higher access to create rooms.",
@@ -351,10 +333,10 @@ Deno.test("rooms: LFLR, CFLR, CRE8, GETR and SETR round trip", async () => {
 });
 
 Deno.test("rooms: single-user mode refuses CRE8 from a non-holder with 552, GOTO still works", async () => {
-  await withServer(async (address, store) => {
-    const holder = await login(address, sysop);
+  await withFixtureServer(async (address, store) => {
+    const holder = await loginAs(address, sysop);
     assert.match((await holder.command("SNGL 0|60")).line, /^200 single-user/);
-    const other = await login(address, sysop);
+    const other = await loginAs(address, sysop);
     assert.equal((await other.command("CRE8 1|Sneaky|0")).code, 552);
     assert.equal(await getRoom(store, "Sneaky"), null);
     assert.equal((await other.command("CFLR Sneaky|1")).code, 552);

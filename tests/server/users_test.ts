@@ -2,28 +2,10 @@ import assert from "node:assert/strict";
 import { FIXTURE_TIME, FIXTURE_USERS } from "../../fixtures/small.ts";
 import { strproc } from "../../src/server/commands/users.ts";
 import { getRoom, mailboxName } from "../../src/store/rooms.ts";
-import type { Store } from "../../src/store/store.ts";
 import { getUser, UserFlag } from "../../src/store/users.ts";
-import { CitadelClient, fixtureStore, startServer } from "../_helpers.ts";
+import { CitadelClient, loginAs, withFixtureServer } from "../_helpers.ts";
 
 const { sysop, alice, bob, carol } = FIXTURE_USERS;
-
-async function withServer(fn: (address: string, store: Store) => Promise<void>) {
-  const src = await fixtureStore();
-  const { server, address } = startServer(src.store);
-  try {
-    await fn(address, src.store);
-  } finally {
-    await server.stop(2);
-    await Deno.remove(src.dir, { recursive: true });
-  }
-}
-
-async function login(address: string, u: { name: string; password: string }) {
-  const c = await CitadelClient.connect(address);
-  await c.login(u.name, u.password);
-  return c;
-}
 
 Deno.test("users: strproc cleans names as Citadel does", () => {
   assert.equal(strproc("Zoë Müller"), "Zo M ller");
@@ -33,7 +15,7 @@ Deno.test("users: strproc cleans names as Citadel does", () => {
 });
 
 Deno.test("users: NEWU creates and logs in; SETP; the new password works", async () => {
-  await withServer(async (address, store) => {
+  await withFixtureServer(async (address, store) => {
     const c = await CitadelClient.connect(address);
     const r = await c.command("NEWU New Person");
     assert.equal(r.code, 200);
@@ -73,7 +55,7 @@ Deno.test("users: NEWU creates and logs in; SETP; the new password works", async
     assert.equal((await d.command("SETP x")).code, 520);
     d.close();
 
-    const s = await login(address, sysop);
+    const s = await loginAs(address, sysop);
     assert.equal((await s.command("CONF PUTVAL|c_disable_newu|1")).code, 200);
     await s.quit();
     const e = await CitadelClient.connect(address);
@@ -84,8 +66,8 @@ Deno.test("users: NEWU creates and logs in; SETP; the new password works", async
 });
 
 Deno.test("users: CHEK, GETU and SETU", async () => {
-  await withServer(async (address, store) => {
-    const a = await login(address, alice);
+  await withFixtureServer(async (address, store) => {
+    const a = await loginAs(address, alice);
     assert.equal((await a.command("CHEK")).line, "200 1|0|0|alice@fixture.example.org|");
     const flags = UserFlag.FLOORS | UserFlag.PAGINATOR | UserFlag.LASTOLD;
     assert.equal((await a.command("GETU")).line, `200 80|24|${flags}|`);
@@ -108,14 +90,14 @@ Deno.test("users: CHEK, GETU and SETU", async () => {
 });
 
 Deno.test("users: CREU, AGUP and ASUP (Aide only); axlevel 0 deletes", async () => {
-  await withServer(async (address, store) => {
-    const a = await login(address, alice);
+  await withFixtureServer(async (address, store) => {
+    const a = await loginAs(address, alice);
     assert.equal((await a.command("CREU Eve|pw")).code, 550);
     assert.equal((await a.command("AGUP Bob Builder")).code, 550);
     assert.equal((await a.command("ASUP Bob Builder||0|0|0|6")).code, 550);
     await a.quit();
 
-    const s = await login(address, sysop);
+    const s = await loginAs(address, sysop);
     assert.equal(
       (await s.command("CREU Dave_Test|dave-pw")).line,
       "200 User 'DaveTest' created and password set.",
@@ -123,7 +105,7 @@ Deno.test("users: CREU, AGUP and ASUP (Aide only); axlevel 0 deletes", async () 
     assert.equal((await s.command("CREU Zoë Müller")).line, "200 User 'Zo M ller' created.");
     assert.match((await s.command("CREU davetest|x")).line, /^574 /);
     assert.equal((await s.command("CREU |x")).code, 542);
-    const dave = await login(address, { name: "DaveTest", password: "dave-pw" });
+    const dave = await loginAs(address, { name: "DaveTest", password: "dave-pw" });
     await dave.quit();
 
     const agup = await s.command("AGUP alice tester");
@@ -141,13 +123,13 @@ Deno.test("users: CREU, AGUP and ASUP (Aide only); axlevel 0 deletes", async () 
     fields[5] = "5";
     assert.equal((await s.command(`ASUP ${fields.join("|")}`)).line, "200 Ok");
     assert.equal((await getUser(store, alice.name))!.axlevel, 5);
-    await (await login(address, alice)).quit();
+    await (await loginAs(address, alice)).quit();
     fields[1] = "another-pw";
     assert.equal((await s.command(`ASUP ${fields.join("|")}`)).code, 200);
     const c = await CitadelClient.connect(address);
     await assert.rejects(c.login(alice.name, alice.password));
     c.close();
-    await (await login(address, { name: alice.name, password: "another-pw" })).quit();
+    await (await loginAs(address, { name: alice.name, password: "another-pw" })).quit();
     assert.equal((await s.command("ASUP Bob Builder||0|0|0|9")).code, 200, "bad level ignored");
     assert.equal((await getUser(store, bob.name))!.axlevel, 4);
     assert.equal((await s.command("ASUP Bob Builder||x")).code, 512);
@@ -166,7 +148,7 @@ Deno.test("users: CREU, AGUP and ASUP (Aide only); axlevel 0 deletes", async () 
 });
 
 Deno.test("users: LIST, QUSR and RWHO", async () => {
-  await withServer(async (address, store) => {
+  await withFixtureServer(async (address, store) => {
     const anon = await CitadelClient.connect(address);
     const { lines } = await anon.listing("LIST");
     const names = lines.map((l) => l.split("|")[0]);
@@ -180,10 +162,10 @@ Deno.test("users: LIST, QUSR and RWHO", async () => {
     assert.equal((await anon.command("QUSR nobody")).line, "570 No such user.");
 
     // An unlisted user is hidden from everyone but Aides.
-    const b = await login(address, bob);
+    const b = await loginAs(address, bob);
     assert.equal((await b.command(`SETU 80|24|${UserFlag.UNLISTED}`)).code, 200);
     assert.ok(!(await anon.listing("LIST")).lines.some((l) => l.startsWith("Bob Builder|")));
-    const s = await login(address, sysop);
+    const s = await loginAs(address, sysop);
     assert.ok((await s.listing("LIST")).lines.some((l) => l.startsWith("Bob Builder|")));
 
     assert.equal((await b.command("GOTO Upstairs Lounge")).code, 200);

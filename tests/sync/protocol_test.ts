@@ -1,28 +1,11 @@
 import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
-import { CitadelClient, fixtureStore, startServer } from "../_helpers.ts";
+import { CitadelClient, loginAs, withFixtureServer } from "../_helpers.ts";
 
 const { sysop, alice } = FIXTURE_USERS;
 
-async function withServer(fn: (address: string) => Promise<void>) {
-  const src = await fixtureStore();
-  const { server, address } = startServer(src.store);
-  try {
-    await fn(address);
-  } finally {
-    await server.stop(2);
-    await Deno.remove(src.dir, { recursive: true });
-  }
-}
-
-async function login(address: string, u: { name: string; password: string }) {
-  const c = await CitadelClient.connect(address);
-  await c.login(u.name, u.password);
-  return c;
-}
-
 Deno.test("protocol: greeting, garbage and overlong lines get 5xx and the session goes on", async () => {
-  await withServer(async (address) => {
+  await withFixtureServer(async (address) => {
     const c = await CitadelClient.connect(address);
     assert.match(c.greeting.line, /^200 fixture Citadel server ready\.$/);
     assert.equal((await c.command("XYZZY plugh")).code, 530);
@@ -47,13 +30,13 @@ Deno.test("protocol: greeting, garbage and overlong lines get 5xx and the sessio
 });
 
 Deno.test("protocol: SYNC and SNGL need an Aide; bad tables and arguments get 512", async () => {
-  await withServer(async (address) => {
-    const a = await login(address, alice);
+  await withFixtureServer(async (address) => {
+    const a = await loginAs(address, alice);
     assert.equal((await a.command("SYNC users|info")).code, 550);
     assert.equal((await a.command("SNGL 1|10")).code, 550);
     assert.equal((await a.command("ESNG")).code, 550);
     await a.quit();
-    const s = await login(address, sysop);
+    const s = await loginAs(address, sysop);
     assert.match(
       (await s.command("SYNC users|info")).line,
       /^200 users\|4\|[0-9a-f]{16}\|\d+\|\d+\|/,
@@ -79,9 +62,9 @@ Deno.test("protocol: SYNC and SNGL need an Aide; bad tables and arguments get 51
 });
 
 Deno.test("SNGL: others are warned, refused logins and writes; ESNG lets them back", async () => {
-  await withServer(async (address) => {
-    const holder = await login(address, sysop);
-    const other = await login(address, sysop);
+  await withFixtureServer(async (address) => {
+    const holder = await loginAs(address, sysop);
+    const other = await loginAs(address, sysop);
     const sngl = holder.command("SNGL 10|60");
     await new Promise((r) => setTimeout(r, 200));
     assert.equal((await other.command("NOOP")).line, "200*ok", "an instant message is waiting");
@@ -101,7 +84,7 @@ Deno.test("SNGL: others are warned, refused logins and writes; ESNG lets them ba
     assert.match((await holder.command("SNGL 0|60")).line, /^200 single-user\|sysop/);
     assert.equal((await holder.command("ESNG")).line, "200 multi-user");
     assert.equal((await holder.command("ESNG")).line, "200 multi-user", "safe to repeat");
-    const back = await login(address, alice);
+    const back = await loginAs(address, alice);
     const mesg = await back.listing("MESG hello");
     assert.deepEqual(mesg.lines, [" A new greeting."]);
     await back.quit();
@@ -110,9 +93,9 @@ Deno.test("SNGL: others are warned, refused logins and writes; ESNG lets them ba
 });
 
 Deno.test("SNGL: after wait the others are ended; expire ends it when the holder goes", async () => {
-  await withServer(async (address) => {
-    const bystander = await login(address, alice);
-    const holder = await login(address, sysop);
+  await withFixtureServer(async (address) => {
+    const bystander = await loginAs(address, alice);
+    const holder = await loginAs(address, sysop);
     const r = await holder.command("SNGL 1|1");
     assert.match(
       r.line,
