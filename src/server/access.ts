@@ -75,7 +75,9 @@ export function accessBits(
       let reply = true;
       if (ax < AxLevel.PROBLEM) post = reply = false;
       if (ax < AxLevel.NETWORK && (room.flags & RoomFlag.NETWORK)) post = reply = false;
-      if (room.flags & RoomFlag.READONLY) post = reply = false;
+      // Read-only rooms still take posts and replies from Aides and the room aide.
+      const roomAdmin = ax >= AxLevel.AIDE || (user !== null && usernum === room.roomaide);
+      if ((room.flags & RoomFlag.READONLY) && !roomAdmin) post = reply = false;
       if (room.defaultview === 10 /* VIEW_BLOG: replies only */) post = false;
       if (post) ua |= UA.POSTALLOWED;
       if (reply) ua |= UA.REPLYALLOWED;

@@ -3,60 +3,22 @@ import { ConnectionError } from "../../src/client/connection.ts";
 import { runFallbackPull } from "../../src/client/fallback.ts";
 import { runPull } from "../../src/client/run_pull.ts";
 import { CtdlError } from "../../src/errors.ts";
-import { parseRoomFile, roomFileOp, statRoomFile } from "../../src/store/room_files.ts";
+import { parseRoomFile, statRoomFile } from "../../src/store/room_files.ts";
 import { Store } from "../../src/store/store.ts";
-import { systemMessageOp } from "../../src/store/system_messages.ts";
 import { CitadelClient, startServer, tempStore } from "../_helpers.ts";
-import { EXPORT, FILES, importReal, MANIFEST, manifest } from "./_real.ts";
+import { EXPORT, FILES, index, loadRealSystem, MANIFEST, manifest, shared } from "./_real.ts";
 
 const real = { ignore: !EXPORT || !MANIFEST || !FILES };
-
-interface IndexFile {
-  filename: string;
-  size: number;
-  mimetype: string;
-  description: string;
-  open_reply: string;
-  sha256: string;
-  path: string;
-}
-
-interface Index {
-  system_messages: Record<string, { raw_file: string; mesg_file: string }>;
-  room_files: { dirname: string; files: IndexFile[] }[];
-}
-
-const index = (): Index => JSON.parse(Deno.readTextFileSync(`${FILES}/index.json`));
-/** index.json paths are relative to the data set folder, one above files/. */
-const shared = (rel: string) => `${FILES}/../${rel}`;
 
 async function sha256(bytes: Uint8Array): Promise<string> {
   const d = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/**
- * The real system as a stock Citadel would hold it: the MIGR import, the raw system messages
- * and the File Library's files (RDIR data from index.json), served without SYNC.
- */
+/** The real system as a stock Citadel would hold it, served without SYNC. */
 async function realSource() {
   const t = await tempStore();
-  await importReal(t.store);
-  const idx = index();
-  const ops = Object.entries(idx.system_messages).map(([name, m]) =>
-    systemMessageOp(name, Deno.readFileSync(shared(m.raw_file)))
-  );
-  for (const dir of idx.room_files) {
-    for (const f of dir.files) {
-      const mtime = Number(f.open_reply.split(" ")[1].split("|")[1]);
-      ops.push(roomFileOp(dir.dirname, f.filename, {
-        mimetype: f.mimetype,
-        description: f.description.replace(/^ /, ""),
-        mtime,
-      }, Deno.readFileSync(shared(f.path))));
-    }
-  }
-  await t.store.write(ops);
+  await loadRealSystem(t.store);
   const { server, address } = startServer(t.store, { sync: false });
   return {
     store: t.store,

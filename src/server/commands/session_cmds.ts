@@ -80,7 +80,7 @@ export const sessionCommands: CommandTable = {
       s.preferredTypes = args.filter((a) => a !== "" && a !== "dont_decode").map((a) =>
         a.toLowerCase()
       );
-      await s.reply("200 Message format preferences set.");
+      await s.reply("200 Preferred MIME formats have been set.");
     },
   },
   GEXP: {

@@ -1,0 +1,219 @@
+/**
+ * The real Citadel text client (Debian citadel-client 916, /usr/bin/citadel) against a
+ * ctdlsync server holding the fixture: log in, read new messages, list known rooms, go to
+ * a room, enter a message, log out. The client runs in tmux; the test types keys and reads
+ * the screen, as a person would.
+ */
+import assert from "node:assert/strict";
+import { FIXTURE_USERS } from "../../fixtures/small.ts";
+import { fieldText } from "../../src/message/message.ts";
+import { getMessage } from "../../src/store/messages.ts";
+import { getRoom, roomMessages, VisitFlag, visitOp } from "../../src/store/rooms.ts";
+import type { Store } from "../../src/store/store.ts";
+import { getUser } from "../../src/store/users.ts";
+import { fixtureStore, startServer } from "../_helpers.ts";
+
+const { bob } = FIXTURE_USERS;
+const CI = Deno.env.get("CI") === "true";
+const TOOLS = ["citadel", "tmux", "timeout"];
+
+function found(tool: string): boolean {
+  const r = new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
+    .outputSync();
+  return r.success;
+}
+
+const missing = TOOLS.filter((t) => !found(t));
+if (missing.length > 0 && !CI) {
+  console.warn(
+    `skipping the real text client test: ${missing.join(", ")} not installed ` +
+      "(Debian: apt-get install citadel-client tmux)",
+  );
+}
+
+/** One tmux server of our own (its own socket), holding the client's terminal. */
+class Terminal {
+  readonly socket = `ctdlsync-tc-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+
+  async tmux(...args: string[]): Promise<string> {
+    const out = await new Deno.Command("tmux", { args: ["-L", this.socket, ...args] }).output();
+    if (!out.success) {
+      throw new Error(`tmux ${args[0]}: ${new TextDecoder().decode(out.stderr).trim()}`);
+    }
+    return new TextDecoder().decode(out.stdout);
+  }
+
+  /** Starts `command` in a 120x40 terminal; the pane stays after it exits (for its status). */
+  async start(command: string): Promise<void> {
+    await this.tmux(
+      "new-session",
+      "-d",
+      "-x",
+      "120",
+      "-y",
+      "40",
+      command,
+      ";",
+      "set-option",
+      "-g",
+      "remain-on-exit",
+      "on",
+    );
+  }
+
+  /** Every line the terminal has shown, scrollback included. */
+  async lines(): Promise<string[]> {
+    return (await this.tmux("capture-pane", "-p", "-J", "-S", "-")).replace(/\n+$/, "")
+      .split("\n");
+  }
+
+  /** Where the next step starts reading (the current last line may still be extended). */
+  async mark(): Promise<number> {
+    return Math.max(0, (await this.lines()).length - 1);
+  }
+
+  /** Types keys (tmux key names: "Enter", or literal text). */
+  async keys(...keys: string[]): Promise<void> {
+    await this.tmux("send-keys", ...keys);
+  }
+
+  /** Polls the screen from line `from` until `pattern` shows; returns that text. */
+  async waitFor(pattern: RegExp, from = 0, ms = 8000): Promise<string> {
+    const deadline = Date.now() + ms;
+    let text = "";
+    while (Date.now() < deadline) {
+      text = (await this.lines()).slice(from).join("\n");
+      if (pattern.test(text)) return text;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`screen never showed ${pattern}; it shows:\n${text}`);
+  }
+
+  /** The exit status of the client once it has ended, or null while it runs. */
+  async exitStatus(): Promise<number | null> {
+    const out = await this.tmux("display-message", "-p", "#{pane_dead} #{pane_dead_status}");
+    // tmux marks the pane dead a moment before it knows the status.
+    const m = /^1 (\d+)$/.exec(out.trim());
+    console.log(JSON.stringify(out));
+    return m ? Number(m[1]) : null;
+  }
+
+  async kill(): Promise<void> {
+    await this.tmux("kill-server").catch(() => {});
+  }
+}
+
+/** Bob has read the Lobby's first and last message: the two in between are new. */
+async function prepare(store: Store): Promise<{ hello: number; tricky: number }> {
+  const lobby = (await getRoom(store, "Lobby"))!;
+  const [first, hello, tricky, last] = await roomMessages(store, lobby.number);
+  const user = (await getUser(store, bob.name))!;
+  await store.write([
+    visitOp(lobby, user.usernum, {
+      lastseen: first,
+      flags: VisitFlag.ACCESS,
+      seen: `${first},${last}`,
+      answered: "",
+      view: 0,
+    }),
+  ]);
+  return { hello, tricky };
+}
+
+Deno.test({
+  name: "text client: login, read new, known rooms, .goto, enter a message, logout",
+  ignore: missing.length > 0 && !CI,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    assert.deepEqual(missing, [], `CI needs ${missing.join(", ")} for the text client test`);
+    const src = await fixtureStore();
+    await prepare(src.store);
+    const { server } = startServer(src.store);
+    const home = await Deno.makeTempDir({ prefix: "ctdlsync-textclient-" });
+    const term = new Terminal();
+    try {
+      // username=/password= give an unattended login; the rest is the packaged defaults,
+      // so the cmd= key bindings stay.
+      const packaged = await Deno.readTextFile("/etc/citadel/citadel.rc").catch(() => "");
+      const rc = [
+        `username=${bob.name}`,
+        `password=${bob.password}`,
+        ...packaged.split("\n").filter((l) => !/^(username|password)=/.test(l)),
+      ];
+      await Deno.writeTextFile(`${home}/.citadelrc`, rc.join("\n") + "\n");
+      await term.start(
+        `HOME=${home} timeout --foreground 60 citadel 127.0.0.1 ${server.port}`,
+      );
+
+      // Login: the client shows who we are, then reads the Lobby's new messages at once.
+      const login = await term.waitFor(/<N>ext/);
+      assert.match(login, /Bob Builder/);
+      assert.match(login, /Access level: 4 \(Network User\)/);
+      assert.match(login, /Lobby - 2 new of 4 messages/);
+      assert.match(login, /Hi everyone, Alice here\./);
+      await term.keys("s");
+      await term.waitFor(/^Lobby> *$/m);
+
+      // n: read new messages. The body line "000" must not cut the message short.
+      let mark = await term.mark();
+      await term.keys("n");
+      await term.waitFor(/Hi everyone, Alice here\.[\s\S]*<N>ext/, mark);
+      await term.keys("n");
+      const tricky = await term.waitFor(/must not end a listing\.[\s\S]*<N>ext/, mark);
+      assert.match(tricky, /Line one\. 000 That line above is exactly 000/);
+      await term.keys("n");
+      await term.waitFor(/^Lobby> *$/m, mark + 1);
+
+      // k: the known rooms, with their Citadel suffixes (> rooms, ] directories).
+      mark = await term.mark();
+      await term.keys("k");
+      const known = await term.waitFor(/Known rooms[\s\S]*Lobby> *$/m, mark);
+      for (const room of ["Lobby>", "Mail>", "Contacts>", "File Library]", "Trashcan>"]) {
+        assert.ok(known.includes(room), `${room} in:\n${known}`);
+      }
+      assert.match(known, /Upstairs:/, "the other floors are listed by name");
+
+      // .g Upstairs Lounge
+      mark = await term.mark();
+      await term.keys(".", "g");
+      await term.waitFor(/Goto:/, mark);
+      await term.keys("Upstairs Lounge", "Enter");
+      await term.waitFor(/^Upstairs Lounge> *$/m, mark);
+
+      // e: enter a message; an empty line ends the text, s saves it.
+      mark = await term.mark();
+      await term.keys("e");
+      await term.waitFor(/Entering message/, mark);
+      await term.keys("Posted by the real citadel client", "Enter");
+      await term.keys("Enter");
+      await term.waitFor(/Entry command/, mark);
+      await term.keys("s");
+      await term.waitFor(/^Upstairs Lounge> *$/m, mark + 1);
+      const room = (await getRoom(src.store, "Upstairs Lounge"))!;
+      const nums = await roomMessages(src.store, room.number);
+      assert.equal(nums.length, 2, "the fixture's message and the new one");
+      const posted = (await getMessage(src.store, nums[1]))!;
+      assert.equal(fieldText(posted, "A"), "Bob Builder");
+      assert.match(fieldText(posted, "M")!, /^Posted by the real citadel client/);
+
+      // t, y: log out; the client says so and ends normally (no crash, exit status 0).
+      mark = await term.mark();
+      await term.keys("t");
+      await term.waitFor(/Are you sure/, mark);
+      await term.keys("y");
+      await term.waitFor(/Bob Builder logged out\./, mark);
+      let status: number | null = null;
+      for (let i = 0; i < 50 && status === null; i++) {
+        status = await term.exitStatus();
+        if (status === null) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(status, 0, "the client exits normally after logging out");
+    } finally {
+      await term.kill();
+      await server.stop(2);
+      await Deno.remove(src.dir, { recursive: true }).catch(() => {});
+      await Deno.remove(home, { recursive: true }).catch(() => {});
+    }
+  },
+});
