@@ -19,6 +19,7 @@ import { BatchWriter } from "../src/store/batch_writer.ts";
 import { Store } from "../src/store/store.ts";
 import { TABLE_NAMES } from "../src/store/tables.ts";
 import { generateSystem } from "../src/tools/seed.ts";
+import { spawnServe } from "../src/tools/serve_process.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -70,43 +71,12 @@ async function floorCopy(from: string, to: string): Promise<number> {
   return ms;
 }
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 async function withServer<T>(dataDir: string, fn: (address: string) => Promise<T>): Promise<T> {
-  const port = await freePort();
-  const server = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-kv",
-      main,
-      "serve",
-      "--data",
-      dataDir,
-      "--listen",
-      `127.0.0.1:${port}`,
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  for (let i = 0; i < 100; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const server = await spawnServe(dataDir);
   try {
-    return await fn(`127.0.0.1:${port}`);
+    return await fn(server.address);
   } finally {
-    server.kill("SIGTERM");
-    await server.status;
+    await server.stop();
   }
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Store } from "../../src/store/store.ts";
 import { TABLE_NAMES } from "../../src/store/tables.ts";
+import { spawnServe } from "../../src/tools/serve_process.ts";
 
 const main = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -113,33 +114,8 @@ Deno.test("cli: serve, pull, verify, and a clean stop on SIGTERM", async () => {
       )).code,
       0,
     );
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (l.addr as Deno.NetAddr).port;
-    l.close();
-    const server = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--unstable-kv",
-        main,
-        "serve",
-        "--data",
-        `${dir}/src`,
-        "--listen",
-        `127.0.0.1:${port}`,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const errText = new Response(server.stderr).text();
-    for (let i = 0; i < 100; i++) {
-      try {
-        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    const server = await spawnServe(`${dir}/src`, { log: true });
+    const port = Number(server.address.split(":")[1]);
     await Deno.writeTextFile(`${dir}/pw`, "sysop-pass\n");
     await Deno.writeTextFile(`${dir}/bad`, "nope\n");
     const from = ["--from", `127.0.0.1:${port}`, "--user", "SysOp"];
@@ -176,10 +152,9 @@ Deno.test("cli: serve, pull, verify, and a clean stop on SIGTERM", async () => {
     );
     assert.equal(verify.code, 0);
     assert.match(verify.stdout, /identical/);
-    server.kill("SIGTERM");
-    const status = await server.status;
+    const status = await server.stop();
     assert.equal(status.code, 0);
-    const log = await errText;
+    const log = await server.log;
     assert.match(log, /listening on 127\.0\.0\.1:/);
     assert.match(log, /SysOp logged in/);
     assert.match(log, /stopped/);
