@@ -337,7 +337,9 @@ function fixedOutput(part: MimePart, content: string, hooks: boolean): string[] 
   if (hooks && (type === "text/x-vcard" || type === "text/vcard")) return vcardValueLines(content);
   if (hooks && type === "text/calendar") return icalSummaryLines(content);
   if (type.startsWith("multipart/")) return [];
-  return [`Part ${part.partnum}: ${part.filename} (${part.contentType}) (${content.length} bytes)\r`];
+  return [
+    `Part ${part.partnum}: ${part.filename} (${part.contentType}) (${content.length} bytes)\r`,
+  ];
 }
 
 /** MSG0's text of a MIME message: every part as plain text, one of each alternative. */

@@ -40,6 +40,11 @@ export class Session {
   room: Room | null = null;
   /** MIME types the client prefers for MSG4 (MSGP). */
   preferredTypes: string[] = [];
+  /**
+   * `MSGP dont_decode` was sent: MSG4 sends base64 and quoted-printable parts as stored
+   * (the client decodes them); without it MSG4 decodes them, as Citadel does.
+   */
+  msg4DontDecode = false;
   /** Client software, from IDEN. */
   client = "";
   lastCommand = "";

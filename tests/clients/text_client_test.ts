@@ -18,9 +18,12 @@ const CI = Deno.env.get("CI") === "true";
 const TOOLS = ["citadel", "tmux", "timeout"];
 
 function found(tool: string): boolean {
-  const r = new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
-    .outputSync();
-  return r.success;
+  try {
+    return new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
 }
 
 const missing = TOOLS.filter((t) => !found(t));

@@ -57,7 +57,13 @@ async function readAll(c: CitadelClient, size: number, chunk = 4096): Promise<Ui
 }
 
 /** UOPN, WRIT in pieces, UCLS 1. */
-async function upload(c: CitadelClient, name: string, type: string, note: string, data: Uint8Array) {
+async function upload(
+  c: CitadelClient,
+  name: string,
+  type: string,
+  note: string,
+  data: Uint8Array,
+) {
   assert.equal((await c.command(`UOPN ${name}|${type}|${note}`)).line, "200 Ok");
   for (let off = 0; off < data.length; off += 100_000) {
     const piece = data.subarray(off, off + 100_000);
@@ -124,8 +130,10 @@ Deno.test("files: UOPN/WRIT/UCLS saves the upload; RDIR shows it; a notice is po
     // 250 000 bytes with LF, "000" lines and every byte value: three WRITs.
     const data = new Uint8Array(250_000).map((_, i) => (i % 7 === 0 ? 10 : i % 256));
     data.set(new TextEncoder().encode("\n000\n"), 1000);
-    assert.equal((await upload(c, "dump.bin", "application/x-test", "Test dump", data)).line,
-      "200 File 'library/dump.bin' saved.");
+    assert.equal(
+      (await upload(c, "dump.bin", "application/x-test", "Test dump", data)).line,
+      "200 File 'library/dump.bin' saved.",
+    );
     const { lines } = await c.listing("RDIR");
     assert.ok(lines.includes("dump.bin|250000|application/x-test| Test dump"), lines.join("\n"));
     const stat = (await statRoomFile(store, "library", "dump.bin"))!;
@@ -141,7 +149,10 @@ Deno.test("files: UOPN/WRIT/UCLS saves the upload; RDIR shows it; a notice is po
     const room = (await getRoom(store, "File Library"))!;
     const notice = (await getMessage(store, (await roomMessages(store, room.number)).at(-1)!))!;
     assert.equal(fieldText(notice, "A"), "Bob Builder");
-    assert.equal(fieldText(notice, "M"), "NEW UPLOAD: 'dump.bin'\n Test dump\napplication/x-test\n");
+    assert.equal(
+      fieldText(notice, "M"),
+      "NEW UPLOAD: 'dump.bin'\n Test dump\napplication/x-test\n",
+    );
 
     // UCLS 0 throws the upload away.
     assert.equal((await c.command("UOPN scratch.txt|text/plain|x")).code, 200);
@@ -198,15 +209,15 @@ Deno.test("files: OPNA opens a decoded MIME attachment as the download", async (
     assert.equal(r.code, 400);
     for (
       const line of [
-        "Content-type: multipart/mixed; boundary=\"XYZ\"",
+        'Content-type: multipart/mixed; boundary="XYZ"',
         "",
         "--XYZ",
         "Content-type: text/plain; charset=utf-8",
         "",
         "See attached.",
         "--XYZ",
-        "Content-type: application/octet-stream; name=\"blob.bin\"",
-        "Content-disposition: attachment; filename=\"blob.bin\"",
+        'Content-type: application/octet-stream; name="blob.bin"',
+        'Content-disposition: attachment; filename="blob.bin"',
         "Content-transfer-encoding: base64",
         "",
         ...b64,
@@ -218,8 +229,13 @@ Deno.test("files: OPNA opens a decoded MIME attachment as the download", async (
     const room = (await getRoom(store, "Lobby"))!;
     const n = (await roomMessages(store, room.number)).at(-1)!;
     const listed = (await c.listing(`MSG0 ${n}|1`)).lines;
-    assert.ok(listed.includes("part=blob.bin|blob.bin|2|attachment|application/octet-stream|" +
-      `${b64.join("\n").length}||`), listed.join("\n"));
+    assert.ok(
+      listed.includes(
+        "part=blob.bin|blob.bin|2|attachment|application/octet-stream|" +
+          `${b64.join("\n").length}||`,
+      ),
+      listed.join("\n"),
+    );
 
     const first = (await roomMessages(store, room.number))[0];
     assert.equal((await c.command(`OPNA ${first}|1`)).code, 512, "not a MIME message");

@@ -4,7 +4,7 @@ import { fieldBytes } from "../../message/message.ts";
 import { decodePart, findPart } from "../../message/mime.ts";
 import { readConfig } from "../../store/control.ts";
 import { getMessage } from "../../store/messages.ts";
-import { readRoomFile, roomFileOp, statRoomFile, listRoomFiles } from "../../store/room_files.ts";
+import { listRoomFiles, readRoomFile, roomFileOp, statRoomFile } from "../../store/room_files.ts";
 import { concat } from "../../store/store.ts";
 import { RoomFlag, RoomFlag2 } from "../../store/rooms.ts";
 import { AxLevel } from "../../store/users.ts";
@@ -113,11 +113,14 @@ export const fileCommands: CommandTable = {
       const file = await statRoomFile(store, room.dirname, name);
       if (!file) throw new CtdlError(571, `File '${name}' not found.`);
       const dirname = room.dirname;
-      s.state.set(DOWNLOAD, {
-        size: file.size,
-        read: async (offset, length) =>
-          await readRoomFile(store, dirname, name, offset, length) ?? new Uint8Array(0),
-      } satisfies Download);
+      s.state.set(
+        DOWNLOAD,
+        {
+          size: file.size,
+          read: async (offset, length) =>
+            await readRoomFile(store, dirname, name, offset, length) ?? new Uint8Array(0),
+        } satisfies Download,
+      );
       // Citadel 902 names every room file application/octet-stream here; RDIR has the type.
       await s.reply(`200 ${file.size}|${file.mtime}|${name}|application/octet-stream`);
     },
@@ -142,10 +145,13 @@ export const fileCommands: CommandTable = {
       const decoded = part ? decodePart(part) : null;
       if (!part || decoded === null) throw new CtdlError(571, `Section ${section} not found.`);
       const data = fromBinaryString(decoded);
-      s.state.set(DOWNLOAD, {
-        size: data.length,
-        read: (offset, length) => Promise.resolve(data.subarray(offset, offset + length)),
-      } satisfies Download);
+      s.state.set(
+        DOWNLOAD,
+        {
+          size: data.length,
+          read: (offset, length) => Promise.resolve(data.subarray(offset, offset + length)),
+        } satisfies Download,
+      );
       // The attachment is a new temporary file for Citadel, so its time is now.
       const now = Math.floor(Date.now() / 1000);
       await s.reply(`200 ${data.length}|${now}|${part.filename}|${part.contentType}`);
@@ -185,17 +191,20 @@ export const fileCommands: CommandTable = {
       if (await statRoomFile(s.server.store, room.dirname, name)) {
         throw new CtdlError(574, `'${room.dirname}/${name}' already exists`);
       }
-      s.state.set(UPLOAD, {
-        usernum: user.usernum,
-        room: room.name,
-        flags2: room.flags2,
-        dirname: room.dirname,
-        name,
-        mimetype: (args[1] ?? "").trim() || "application/octet-stream",
-        comment: (args[2] ?? "").trim(),
-        chunks: [],
-        size: 0,
-      } satisfies Upload);
+      s.state.set(
+        UPLOAD,
+        {
+          usernum: user.usernum,
+          room: room.name,
+          flags2: room.flags2,
+          dirname: room.dirname,
+          name,
+          mimetype: (args[1] ?? "").trim() || "application/octet-stream",
+          comment: (args[2] ?? "").trim(),
+          chunks: [],
+          size: 0,
+        } satisfies Upload,
+      );
       await s.reply("200 Ok");
     },
   },

@@ -24,12 +24,6 @@ import { currentRoom, mailboxOwner, roomAccess, UA } from "../access.ts";
 import type { CommandTable, Session } from "../session.ts";
 import { postLocalMessage } from "./_post_message.ts";
 
-/**
- * Session state key: true when the client sent `MSGP dont_decode` (MSG4 then sends base64
- * and quoted-printable parts as stored). Without it MSG4 decodes them, as Citadel does.
- */
-export const MSG4_DONT_DECODE = "msgp.dontDecode";
-
 /** Citadel's default c_maxmsglen: longer message texts are cut (the rest is read and dropped). */
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 /** Longest body line ENT0 accepts; longer lines are read to their end and dropped. */
@@ -203,7 +197,9 @@ async function validateRecipients(s: Session, list: string): Promise<Recipients>
     } else {
       user = await getUser(store, r);
     }
-    if (!user || user.axlevel === AxLevel.DELETED) return { users, error: `Invalid recipient: ${r}` };
+    if (!user || user.axlevel === AxLevel.DELETED) {
+      return { users, error: `Invalid recipient: ${r}` };
+    }
     if (!users.some((u) => u.usernum === user!.usernum)) users.push(user);
   }
   return { users };
@@ -246,7 +242,9 @@ function objectFields(room: Room, body: string): { E?: string; U?: string } {
     const name = line.slice(0, colon).split(";")[0].toUpperCase();
     if (!props.has(name)) props.set(name, line.slice(colon + 1).trim());
   }
-  const subject = want === "text/x-vcard" ? props.get("FN") ?? props.get("N") : props.get("SUMMARY");
+  const subject = want === "text/x-vcard"
+    ? props.get("FN") ?? props.get("N")
+    : props.get("SUMMARY");
   return { E: props.get("UID"), U: subject };
 }
 
@@ -340,7 +338,7 @@ export const messageCommands: CommandTable = {
       const lines = renderMsg4(shown, {
         roomAide: isRoomAide(s.user!, room),
         preferred: s.preferredTypes,
-        dontDecode: s.state.get(MSG4_DONT_DECODE) === true,
+        dontDecode: s.msg4DontDecode,
       });
       await sendBinaryListing(s, "msg:", lines);
     },

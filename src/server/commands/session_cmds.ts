@@ -77,9 +77,12 @@ export const sessionCommands: CommandTable = {
   MSGP: {
     access: "any",
     async run(s, args) {
-      s.preferredTypes = args.filter((a) => a !== "" && a !== "dont_decode").map((a) =>
-        a.toLowerCase()
-      );
+      // Citadel treats "dont_decode" as a flag of its own: it leaves the type list alone.
+      if (args.length === 1 && args[0].toLowerCase() === "dont_decode") {
+        s.msg4DontDecode = true;
+      } else {
+        s.preferredTypes = args.filter((a) => a !== "").map((a) => a.toLowerCase());
+      }
       await s.reply("200 Preferred MIME formats have been set.");
     },
   },
