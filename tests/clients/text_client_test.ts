@@ -12,91 +12,9 @@ import { getRoom, roomMessages, VisitFlag, visitOp } from "../../src/store/rooms
 import type { Store } from "../../src/store/store.ts";
 import { getUser } from "../../src/store/users.ts";
 import { fixtureStore, startServer } from "../_helpers.ts";
+import { CI, missing, startTextClient } from "./_terminal.ts";
 
 const { bob } = FIXTURE_USERS;
-const CI = Deno.env.get("CI") === "true";
-const TOOLS = ["citadel", "tmux", "timeout"];
-
-function found(tool: string): boolean {
-  try {
-    return new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
-const missing = TOOLS.filter((t) => !found(t));
-if (missing.length > 0 && !CI) {
-  console.warn(
-    `skipping the real text client test: ${missing.join(", ")} not installed ` +
-      "(Debian: apt-get install citadel-client tmux)",
-  );
-}
-
-/** One tmux server of our own (its own socket), holding the client's terminal. */
-class Terminal {
-  readonly socket = `ctdlsync-tc-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-
-  async tmux(...args: string[]): Promise<string> {
-    const out = await new Deno.Command("tmux", { args: ["-L", this.socket, ...args] }).output();
-    if (!out.success) {
-      throw new Error(`tmux ${args[0]}: ${new TextDecoder().decode(out.stderr).trim()}`);
-    }
-    return new TextDecoder().decode(out.stdout);
-  }
-
-  /** Starts `command` in a 120x40 terminal; the pane stays after it exits (for its status). */
-  async start(command: string): Promise<void> {
-    await this.tmux(
-      "new-session",
-      "-d",
-      "-x",
-      "120",
-      "-y",
-      "40",
-      command,
-      ";",
-      "set-option",
-      "-g",
-      "remain-on-exit",
-      "on",
-    );
-  }
-
-  /** Every line the terminal has shown, scrollback included. */
-  async lines(): Promise<string[]> {
-    return (await this.tmux("capture-pane", "-p", "-J", "-S", "-")).replace(/\n+$/, "")
-      .split("\n");
-  }
-
-  /** Where the next step starts reading (the current last line may still be extended). */
-  async mark(): Promise<number> {
-    return Math.max(0, (await this.lines()).length - 1);
-  }
-
-  /** Types keys (tmux key names: "Enter", or literal text). */
-  async keys(...keys: string[]): Promise<void> {
-    await this.tmux("send-keys", ...keys);
-  }
-
-  /** Polls the screen from line `from` until `pattern` shows; returns that text. */
-  async waitFor(pattern: RegExp, from = 0, ms = 8000): Promise<string> {
-    const deadline = Date.now() + ms;
-    let text = "";
-    while (Date.now() < deadline) {
-      text = (await this.lines()).slice(from).join("\n");
-      if (pattern.test(text)) return text;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`screen never showed ${pattern}; it shows:\n${text}`);
-  }
-
-  async kill(): Promise<void> {
-    await this.tmux("kill-server").catch(() => {});
-  }
-}
-
 /** Bob has read the Lobby's first and last message: the two in between are new. */
 async function prepare(store: Store): Promise<{ hello: number; tricky: number }> {
   const lobby = (await getRoom(store, "Lobby"))!;
@@ -124,24 +42,9 @@ Deno.test({
     const src = await fixtureStore();
     await prepare(src.store);
     const { server } = startServer(src.store);
-    const home = await Deno.makeTempDir({ prefix: "ctdlsync-textclient-" });
-    const term = new Terminal();
+    const client = await startTextClient(server.port, bob);
+    const term = client.term;
     try {
-      // username=/password= give an unattended login; the rest is the packaged defaults,
-      // so the cmd= key bindings stay.
-      const packaged = await Deno.readTextFile("/etc/citadel/citadel.rc").catch(() => "");
-      const rc = [
-        `username=${bob.name}`,
-        `password=${bob.password}`,
-        ...packaged.split("\n").filter((l) => !/^(username|password)=/.test(l)),
-      ];
-      await Deno.writeTextFile(`${home}/.citadelrc`, rc.join("\n") + "\n");
-      // The shell notes the client's exit status in a file (tmux's own is not reliable).
-      await term.start(
-        `HOME=${home} timeout --foreground 60 citadel 127.0.0.1 ${server.port}; ` +
-          `echo $? > ${home}/exit-status`,
-      );
-
       // Login: the client shows who we are, then reads the Lobby's new messages at once.
       const login = await term.waitFor(/<N>ext/);
       assert.match(login, /Bob Builder/);
@@ -199,17 +102,15 @@ Deno.test({
       await term.waitFor(/Are you sure/, mark);
       await term.keys("y");
       await term.waitFor(/Bob Builder logged out\./, mark);
-      let status: string | null = null;
-      for (let i = 0; i < 50 && !status; i++) {
-        status = await Deno.readTextFile(`${home}/exit-status`).catch(() => null);
-        if (!status) await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.equal(status?.trim(), "0", "the client exits normally (124: timeout, 139: crash)");
+      assert.equal(
+        await client.exitStatus(),
+        "0",
+        "the client exits normally (124: timeout, 139: crash)",
+      );
     } finally {
-      await term.kill();
+      await client.close();
       await server.stop(2);
       await Deno.remove(src.dir, { recursive: true }).catch(() => {});
-      await Deno.remove(home, { recursive: true }).catch(() => {});
     }
   },
 });
