@@ -94,3 +94,34 @@ export async function loginAs(
 
 /** A raw line-protocol connection for protocol tests: send lines, read replies. */
 export { CitadelClient };
+
+/** What `runCli` returns: exit code and both outputs. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `ctdlsync <args>` as a user would (a child process of main.ts). */
+export async function runCli(...args: string[]): Promise<CliResult> {
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-kv", main, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** GOTO a room; anything but 200 fails the test. */
+export async function gotoRoom(c: CitadelClient, room: string): Promise<void> {
+  const r = await c.command(`GOTO ${room}`);
+  if (r.code !== 200) throw new Error(`GOTO ${room}: ${r.line}`);
+}
+
+/** SHA-256 of some bytes, as hex. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+}

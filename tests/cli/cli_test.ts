@@ -2,20 +2,10 @@ import assert from "node:assert/strict";
 import { Store } from "../../src/store/store.ts";
 import { TABLE_NAMES } from "../../src/store/tables.ts";
 import { spawnServe } from "../../src/tools/serve_process.ts";
+import { runCli } from "../_helpers.ts";
 
-const main = new URL("../../main.ts", import.meta.url).pathname;
-
-async function ctdlsync(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", main, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+/** Any readable file serves as a password file where the password does not matter. */
+const PASSWORD_FILE = new URL(import.meta.url).pathname;
 
 /** A user mistake is one line on stderr, never a stack trace. */
 function oneLine(stderr: string): string {
@@ -26,23 +16,23 @@ function oneLine(stderr: string): string {
 }
 
 Deno.test("cli: usage and store errors are one line with a non-zero exit", async () => {
-  const missing = await ctdlsync("stats", "--data", "/nonexistent/ctdlsync-store");
+  const missing = await runCli("stats", "--data", "/nonexistent/ctdlsync-store");
   assert.equal(missing.code, 1);
   assert.match(oneLine(missing.stderr), /^ctdlsync: no ctdlsync store at \/nonexistent/);
-  const noFlags = await ctdlsync("pull");
+  const noFlags = await runCli("pull");
   assert.equal(noFlags.code, 2);
   assert.match(oneLine(noFlags.stderr), /--from is required/);
-  const badFlag = await ctdlsync("stats", "--data", "/tmp", "--frobnicate");
+  const badFlag = await runCli("stats", "--data", "/tmp", "--frobnicate");
   assert.equal(badFlag.code, 2);
   oneLine(badFlag.stderr);
-  const badTable = await ctdlsync(
+  const badTable = await runCli(
     "pull",
     "--from",
     "127.0.0.1:1",
     "--user",
     "x",
     "--password-file",
-    main,
+    PASSWORD_FILE,
     "--data",
     "/tmp/x",
     "--tables",
@@ -51,35 +41,35 @@ Deno.test("cli: usage and store errors are one line with a non-zero exit", async
   assert.equal(badTable.code, 2);
   assert.match(oneLine(badTable.stderr), /unknown table 'bogus'/);
   const empty = await Deno.makeTempDir();
-  const refused = await ctdlsync(
+  const refused = await runCli(
     "pull",
     "--from",
     "127.0.0.1:1",
     "--user",
     "x",
     "--password-file",
-    main,
+    PASSWORD_FILE,
     "--data",
     empty,
   );
   await Deno.remove(empty, { recursive: true });
   assert.equal(refused.code, 2);
   assert.match(oneLine(refused.stderr), /cannot connect to 127\.0\.0\.1:1/);
-  const unknown = await ctdlsync("frobnicate");
+  const unknown = await runCli("frobnicate");
   assert.equal(unknown.code, 2);
 });
 
 Deno.test("cli: seed the fixture; stats lists every table with records", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const seeded = await ctdlsync("seed", "--data", dir, "--fixture", "small");
+    const seeded = await runCli("seed", "--data", dir, "--fixture", "small");
     assert.equal(seeded.code, 0, seeded.stderr);
-    const stats = await ctdlsync("stats", "--data", dir, "--json");
+    const stats = await runCli("stats", "--data", dir, "--json");
     assert.equal(stats.code, 0, stats.stderr);
     const parsed = JSON.parse(stats.stdout) as { tables: { table: string; count: number }[] };
     assert.deepEqual(parsed.tables.map((t) => t.table), TABLE_NAMES);
     for (const t of parsed.tables) assert.ok(t.count > 0, `${t.table} is empty`);
-    const text = await ctdlsync("stats", "--data", dir, "--verify");
+    const text = await runCli("stats", "--data", dir, "--verify");
     assert.equal(text.code, 0);
     for (const t of TABLE_NAMES) assert.match(text.stdout, new RegExp(`^${t} `, "m"));
     // A corrupt record is named by table and key.
@@ -87,7 +77,7 @@ Deno.test("cli: seed the fixture; stats lists every table with records", async (
     const entry = (await store.kv.get<Record<string, unknown>>(["r", "floors", 1])).value!;
     await store.kv.set(["r", "floors", 1], { ...entry, v: new TextEncoder().encode("not json") });
     await store.close();
-    const corrupt = await ctdlsync("stats", "--data", dir, "--verify");
+    const corrupt = await runCli("stats", "--data", dir, "--verify");
     assert.equal(corrupt.code, 1);
     assert.match(oneLine(corrupt.stderr), /corrupt record in table floors, key \[1\]/);
   } finally {
@@ -99,7 +89,7 @@ Deno.test("cli: serve, pull, verify, and a clean stop on SIGTERM", async () => {
   const dir = await Deno.makeTempDir();
   try {
     assert.equal(
-      (await ctdlsync(
+      (await runCli(
         "seed",
         "--data",
         `${dir}/src`,
@@ -119,7 +109,7 @@ Deno.test("cli: serve, pull, verify, and a clean stop on SIGTERM", async () => {
     await Deno.writeTextFile(`${dir}/pw`, "sysop-pass\n");
     await Deno.writeTextFile(`${dir}/bad`, "nope\n");
     const from = ["--from", `127.0.0.1:${port}`, "--user", "SysOp"];
-    const wrong = await ctdlsync(
+    const wrong = await runCli(
       "pull",
       ...from,
       "--password-file",
@@ -129,7 +119,7 @@ Deno.test("cli: serve, pull, verify, and a clean stop on SIGTERM", async () => {
     );
     assert.equal(wrong.code, 2);
     assert.match(oneLine(wrong.stderr), /login refused: Wrong password/);
-    const ok = await ctdlsync(
+    const ok = await runCli(
       "pull",
       ...from,
       "--password-file",
@@ -142,7 +132,7 @@ Deno.test("cli: serve, pull, verify, and a clean stop on SIGTERM", async () => {
     const report = JSON.parse(ok.stdout) as { ok: boolean; tables: { verified: boolean }[] };
     assert.equal(report.ok, true);
     assert.equal(report.tables.length, TABLE_NAMES.length);
-    const verify = await ctdlsync(
+    const verify = await runCli(
       "verify",
       ...from,
       "--password-file",

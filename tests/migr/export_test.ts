@@ -5,7 +5,14 @@ import { fileText, importMigr } from "../../src/migr/import.ts";
 import type { Store } from "../../src/store/store.ts";
 import { type TableName, TABLES, type User } from "../../src/store/tables.ts";
 import { checkPassword, getUser } from "../../src/store/users.ts";
-import { CitadelClient, digests, fixtureStore, startServer, tempStore } from "../_helpers.ts";
+import {
+  CitadelClient,
+  digests,
+  fixtureStore,
+  runCli,
+  startServer,
+  tempStore,
+} from "../_helpers.ts";
 import { EXPORT, importReal, MANIFEST, manifest } from "./_real.ts";
 
 const real = { ignore: !EXPORT || !MANIFEST };
@@ -176,23 +183,15 @@ Deno.test("export CLI: writes the same document as exportMigr, through a tempora
   try {
     const want = await exportText(t.store);
     await t.store.close();
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--unstable-kv",
-        new URL("../../main.ts", import.meta.url).pathname,
-        "export",
-        "--migr",
-        `${root}/out.xml`,
-        "--data",
-        t.dir,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    assert.match(new TextDecoder().decode(out.stdout), /^wrote .*out\.xml: \d+ config, \d+ user/);
+    const out = await runCli(
+      "export",
+      "--migr",
+      `${root}/out.xml`,
+      "--data",
+      t.dir,
+    );
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /^wrote .*out\.xml: \d+ config, \d+ user/);
     assert.equal(await Deno.readTextFile(`${root}/out.xml`), want);
     assert.deepEqual([...Deno.readDirSync(root)].map((e) => e.name), ["out.xml"]);
   } finally {

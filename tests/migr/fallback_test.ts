@@ -5,15 +5,10 @@ import { runPull } from "../../src/client/run_pull.ts";
 import { CtdlError } from "../../src/errors.ts";
 import { parseRoomFile, statRoomFile } from "../../src/store/room_files.ts";
 import { Store } from "../../src/store/store.ts";
-import { CitadelClient, startServer, tempStore } from "../_helpers.ts";
+import { CitadelClient, runCli, sha256Hex, startServer, tempStore } from "../_helpers.ts";
 import { EXPORT, FILES, index, loadRealSystem, MANIFEST, manifest, shared } from "./_real.ts";
 
 const real = { ignore: !EXPORT || !MANIFEST || !FILES };
-
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** The real system as a stock Citadel would hold it, served without SYNC. */
 async function realSource() {
@@ -90,7 +85,7 @@ Deno.test({
             assert.equal(stat.size, f.size);
             assert.equal(stat.mimetype, f.mimetype);
             assert.equal(stat.description, f.description.slice(1), "one leading space stripped");
-            assert.equal(await sha256(data), f.sha256, f.filename);
+            assert.equal(await sha256Hex(data), f.sha256, f.filename);
           }
         }
         // MESG expands macros, so the pulled hello is the text a client saw on the source.
@@ -178,30 +173,19 @@ Deno.test({
     const m = manifest();
     try {
       await Deno.writeTextFile(`${root}/pw`, m.admin.password + "\n");
-      const run = async (...extra: string[]) => {
-        const out = await new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "-A",
-            "--unstable-kv",
-            new URL("../../main.ts", import.meta.url).pathname,
-            "pull",
-            "--from",
-            src.address,
-            "--user",
-            m.admin.name,
-            "--password-file",
-            `${root}/pw`,
-            "--data",
-            `${root}/data`,
-            ...extra,
-          ],
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const dec = new TextDecoder();
-        return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-      };
+      const run = (...extra: string[]) =>
+        runCli(
+          "pull",
+          "--from",
+          src.address,
+          "--user",
+          m.admin.name,
+          "--password-file",
+          `${root}/pw`,
+          "--data",
+          `${root}/data`,
+          ...extra,
+        );
       const ok = await run("--json");
       assert.equal(ok.code, 0, ok.stderr);
       const json = JSON.parse(ok.stdout);

@@ -10,7 +10,7 @@ import { getFloor, getRoom, getVisit, roomMessages } from "../../src/store/rooms
 import { Store } from "../../src/store/store.ts";
 import { TABLES } from "../../src/store/tables.ts";
 import { checkPassword, getUser, getUserByNumber } from "../../src/store/users.ts";
-import { digests, tempStore } from "../_helpers.ts";
+import { digests, runCli, tempStore } from "../_helpers.ts";
 import {
   EXPORT,
   exportedMessageText,
@@ -356,32 +356,20 @@ Deno.test({
   },
 });
 
-/** Runs `ctdlsync <args>` as a user would; returns exit code, stdout and stderr. */
-async function cli(...args: string[]) {
-  const main = new URL("../../main.ts", import.meta.url).pathname;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", main, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
 Deno.test({
   name: "import CLI: --json reports every table; a broken export exits 1 with one line",
   ...real,
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "ctdlsync-migr-cli-" });
     try {
-      const ok = await cli("import", "--migr", EXPORT!, "--data", `${root}/data`, "--json");
+      const ok = await runCli("import", "--migr", EXPORT!, "--data", `${root}/data`, "--json");
       assert.equal(ok.code, 0, ok.stderr);
       const json = JSON.parse(ok.stdout);
       assert.equal(json.ok, true);
       assert.equal(json.tables.messages, 201);
       assert.equal(json.tables.users, 19);
       assert.deepEqual(json.unknown, {});
-      const text = await cli("import", "--migr", EXPORT!, "--data", `${root}/data`);
+      const text = await runCli("import", "--migr", EXPORT!, "--data", `${root}/data`);
       assert.equal(text.code, 0, text.stderr);
       assert.match(text.stdout, /^imported a Citadel 902 MIGR export in /);
       assert.match(text.stdout, /\nmsglists +224\n/);
@@ -391,7 +379,7 @@ Deno.test({
         `${root}/cut.xml`,
         (await Deno.readTextFile(EXPORT!)).slice(0, 5000),
       );
-      const bad = await cli("import", "--migr", `${root}/cut.xml`, "--data", `${root}/data`);
+      const bad = await runCli("import", "--migr", `${root}/cut.xml`, "--data", `${root}/data`);
       assert.equal(bad.code, 1);
       assert.equal(bad.stdout, "");
       assert.match(
@@ -399,7 +387,7 @@ Deno.test({
         /^ctdlsync: import failed: line \d+, <[a-z_]+>: .*truncated; .*data is unchanged\n$/,
       );
       assert.deepEqual(await digestsOf(`${root}/data`), before);
-      const usage = await cli("import", "--data", `${root}/data`);
+      const usage = await runCli("import", "--data", `${root}/data`);
       assert.equal(usage.code, 2);
       assert.match(usage.stderr, /--migr is required/);
     } finally {

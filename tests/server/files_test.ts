@@ -4,37 +4,9 @@ import { fieldText } from "../../src/message/message.ts";
 import { getMessage } from "../../src/store/messages.ts";
 import { readRoomFile, statRoomFile } from "../../src/store/room_files.ts";
 import { getRoom, roomMessages } from "../../src/store/rooms.ts";
-import type { Store } from "../../src/store/store.ts";
-import { CitadelClient, fixtureStore, startServer } from "../_helpers.ts";
+import { CitadelClient, gotoRoom, loginAs, sha256Hex, withFixtureServer } from "../_helpers.ts";
 
 const { sysop, bob } = FIXTURE_USERS;
-
-async function withServer(fn: (address: string, store: Store) => Promise<void>) {
-  const src = await fixtureStore();
-  const { server, address } = startServer(src.store);
-  try {
-    await fn(address, src.store);
-  } finally {
-    await server.stop(2);
-    await Deno.remove(src.dir, { recursive: true });
-  }
-}
-
-async function login(address: string, u: { name: string; password: string }) {
-  const c = await CitadelClient.connect(address);
-  await c.login(u.name, u.password);
-  return c;
-}
-
-async function goto(c: CitadelClient, room: string) {
-  const r = await c.command(`GOTO ${room}`);
-  assert.equal(r.code, 200, `GOTO ${room}: ${r.line}`);
-}
-
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /**
  * Downloads the open file the way the stock client does: every READ sent first, then all
@@ -75,12 +47,12 @@ async function upload(
 }
 
 Deno.test("files: RDIR lists the room's files; 560 outside directory rooms", async () => {
-  await withServer(async (address) => {
-    const c = await login(address, bob);
-    await goto(c, "Lobby");
+  await withFixtureServer(async (address) => {
+    const c = await loginAs(address, bob);
+    await gotoRoom(c, "Lobby");
     assert.equal((await c.command("RDIR")).code, 560);
     assert.equal((await c.command("OPEN readme.txt")).code, 560);
-    await goto(c, "File Library");
+    await gotoRoom(c, "File Library");
     const { reply, lines } = await c.listing("RDIR");
     assert.equal(reply.line, "100 fixture.example.org|files/library");
     // 902 keeps the space that separates the description in its filedir index.
@@ -93,9 +65,9 @@ Deno.test("files: RDIR lists the room's files; 560 outside directory rooms", asy
 });
 
 Deno.test("files: OPEN/READ/CLOS of the 150 KB firmware.bin is byte for byte", async () => {
-  await withServer(async (address, store) => {
-    const c = await login(address, bob);
-    await goto(c, "File Library");
+  await withFixtureServer(async (address, store) => {
+    const c = await loginAs(address, bob);
+    await gotoRoom(c, "File Library");
     assert.equal((await c.command("READ 0|4096")).code, 553, "nothing open");
     assert.equal((await c.command("CLOS")).code, 553);
     assert.equal((await c.command("OPEN")).code, 571);
@@ -112,7 +84,7 @@ Deno.test("files: OPEN/READ/CLOS of the 150 KB firmware.bin is byte for byte", a
     const got = await readAll(c, 150_000);
     const want = (await readRoomFile(store, "library", "firmware.bin", 0, 150_000))!;
     assert.equal(want.length, 150_000);
-    assert.equal(await sha256(got), await sha256(want));
+    assert.equal(await sha256Hex(got), await sha256Hex(want));
     assert.equal((await c.command("CLOS")).line, "200 Ok");
     assert.equal((await c.command("CLOS")).code, 553);
     assert.equal((await c.command("NOOP")).line, "200 ok");
@@ -121,9 +93,9 @@ Deno.test("files: OPEN/READ/CLOS of the 150 KB firmware.bin is byte for byte", a
 });
 
 Deno.test("files: UOPN/WRIT/UCLS saves the upload; RDIR shows it; a notice is posted", async () => {
-  await withServer(async (address, store) => {
-    const c = await login(address, bob);
-    await goto(c, "File Library");
+  await withFixtureServer(async (address, store) => {
+    const c = await loginAs(address, bob);
+    await gotoRoom(c, "File Library");
     assert.equal((await c.command("WRIT 10")).code, 553, "no upload open");
     assert.equal((await c.command("UCLS 1")).code, 553);
     assert.equal((await c.command("UOPN readme.txt|text/plain|again")).code, 574);
@@ -139,11 +111,11 @@ Deno.test("files: UOPN/WRIT/UCLS saves the upload; RDIR shows it; a notice is po
     const stat = (await statRoomFile(store, "library", "dump.bin"))!;
     assert.equal(stat.description, "Test dump");
     assert.equal(
-      await sha256((await readRoomFile(store, "library", "dump.bin", 0, 250_000))!),
-      await sha256(data),
+      await sha256Hex((await readRoomFile(store, "library", "dump.bin", 0, 250_000))!),
+      await sha256Hex(data),
     );
     assert.match((await c.command("OPEN dump.bin")).line, /^200 250000\|\d+\|dump\.bin\|/);
-    assert.equal(await sha256(await readAll(c, 250_000)), await sha256(data));
+    assert.equal(await sha256Hex(await readAll(c, 250_000)), await sha256Hex(data));
     assert.equal((await c.command("CLOS")).code, 200);
 
     const room = (await getRoom(store, "File Library"))!;
@@ -167,19 +139,19 @@ Deno.test("files: UOPN/WRIT/UCLS saves the upload; RDIR shows it; a notice is po
 });
 
 Deno.test("files: an upload cut by a disconnect leaves nothing behind", async () => {
-  await withServer(async (address, store) => {
+  await withFixtureServer(async (address, store) => {
     const before = (await store.stats("roomfiles")).count;
     // Cut in the middle of a WRIT.
-    const c = await login(address, bob);
-    await goto(c, "File Library");
+    const c = await loginAs(address, bob);
+    await gotoRoom(c, "File Library");
     assert.equal((await c.command("UOPN cut.bin|application/octet-stream|cut")).code, 200);
     assert.equal((await c.command("WRIT 1000")).line, "700 1000");
     await c.out.write(new Uint8Array(500));
     await c.out.flush();
     c.close();
     // Whole WRITs, but the client leaves without UCLS.
-    const d = await login(address, bob);
-    await goto(d, "File Library");
+    const d = await loginAs(address, bob);
+    await gotoRoom(d, "File Library");
     assert.equal((await d.command("UOPN left.bin|application/octet-stream|left")).code, 200);
     assert.equal((await d.command("WRIT 10")).code, 700);
     await d.out.write(new Uint8Array(10));
@@ -188,8 +160,8 @@ Deno.test("files: an upload cut by a disconnect leaves nothing behind", async ()
     d.close();
 
     await new Promise((r) => setTimeout(r, 200));
-    const e = await login(address, bob);
-    await goto(e, "File Library");
+    const e = await loginAs(address, bob);
+    await gotoRoom(e, "File Library");
     const { lines } = await e.listing("RDIR");
     assert.ok(!lines.some((l) => l.startsWith("cut.bin") || l.startsWith("left.bin")));
     assert.equal((await store.stats("roomfiles")).count, before);
@@ -200,9 +172,9 @@ Deno.test("files: an upload cut by a disconnect leaves nothing behind", async ()
 });
 
 Deno.test("files: OPNA opens a decoded MIME attachment as the download", async () => {
-  await withServer(async (address, store) => {
-    const c = await login(address, bob);
-    await goto(c, "Lobby");
+  await withFixtureServer(async (address, store) => {
+    const c = await loginAs(address, bob);
+    await gotoRoom(c, "Lobby");
     const attachment = new Uint8Array(3000).map((_, i) => (i * 7) % 256);
     const b64 = btoa(String.fromCharCode(...attachment)).match(/.{1,76}/g)!;
     const r = await c.command("ENT0 1||0|4|With attachment");
@@ -250,17 +222,17 @@ Deno.test("files: OPNA opens a decoded MIME attachment as the download", async (
 });
 
 Deno.test("files: single-user mode refuses UOPN from a non-holder, with no stray line", async () => {
-  await withServer(async (address, store) => {
-    const holder = await login(address, sysop);
+  await withFixtureServer(async (address, store) => {
+    const holder = await loginAs(address, sysop);
     assert.equal((await holder.command("SNGL 0|60")).code, 200);
-    const other = await login(address, sysop);
-    await goto(other, "File Library");
+    const other = await loginAs(address, sysop);
+    await gotoRoom(other, "File Library");
     const r = await other.command("UOPN late.txt|text/plain|refused");
     assert.equal(r.code, 552, r.line);
     assert.equal((await other.command("NOOP")).line, "200 ok");
     assert.equal((await other.command("WRIT 5")).code, 553, "no upload was opened");
     assert.equal(await statRoomFile(store, "library", "late.txt"), null);
-    await goto(holder, "File Library");
+    await gotoRoom(holder, "File Library");
     const data = new TextEncoder().encode("holder's file\n");
     assert.equal((await upload(holder, "ok.txt", "text/plain", "fine", data)).code, 200);
     assert.ok(await statRoomFile(store, "library", "ok.txt"));

@@ -5,36 +5,9 @@ import { getMessage, getMeta, postMessage } from "../../src/store/messages.ts";
 import { createRoom, getRoom, mailboxName, roomMessages, View } from "../../src/store/rooms.ts";
 import type { Store } from "../../src/store/store.ts";
 import { getUser } from "../../src/store/users.ts";
-import { CitadelClient, fixtureStore, startServer } from "../_helpers.ts";
+import { CitadelClient, gotoRoom, loginAs, withFixtureServer } from "../_helpers.ts";
 
 const { sysop, alice, bob } = FIXTURE_USERS;
-
-/** A fixture server, with `setup` run on the store before it starts. */
-async function withServer(
-  fn: (address: string, store: Store) => Promise<void>,
-  setup?: (store: Store) => Promise<void>,
-) {
-  const src = await fixtureStore();
-  await setup?.(src.store);
-  const { server, address } = startServer(src.store);
-  try {
-    await fn(address, src.store);
-  } finally {
-    await server.stop(2);
-    await Deno.remove(src.dir, { recursive: true });
-  }
-}
-
-async function login(address: string, u: { name: string; password: string }) {
-  const c = await CitadelClient.connect(address);
-  await c.login(u.name, u.password);
-  return c;
-}
-
-async function goto(c: CitadelClient, room: string) {
-  const r = await c.command(`GOTO ${room}`);
-  assert.equal(r.code, 200, `GOTO ${room}: ${r.line}`);
-}
 
 /** A MSGS listing as numbers. */
 async function msgs(c: CitadelClient, args: string): Promise<number[]> {
@@ -57,13 +30,13 @@ async function lobbyNumbers(store: Store) {
 }
 
 Deno.test("messages: MSGS ALL, OLD, NEW (with US_LASTOLD), FIRST, LAST, GT, LT", async () => {
-  await withServer(async (address, store) => {
+  await withFixtureServer(async (address, store) => {
     const all = await lobbyNumbers(store);
     assert.equal(all.length, 4);
     const [m1, m2, m3, m4] = all;
     // Alice has read all but the last Lobby message and has US_LASTOLD set.
-    const a = await login(address, alice);
-    await goto(a, "Lobby");
+    const a = await loginAs(address, alice);
+    await gotoRoom(a, "Lobby");
     assert.deepEqual(await msgs(a, "ALL"), all);
     assert.deepEqual(await msgs(a, ""), all, "no argument is ALL");
     assert.deepEqual(await msgs(a, "OLD"), [m1, m2, m3]);
@@ -77,8 +50,8 @@ Deno.test("messages: MSGS ALL, OLD, NEW (with US_LASTOLD), FIRST, LAST, GT, LT",
     assert.equal((await a.command("MSGS SEARCH|hello")).code, 530);
     await a.quit();
     // Bob never visited the Lobby and has no US_LASTOLD: everything is new.
-    const b = await login(address, bob);
-    await goto(b, "Lobby");
+    const b = await loginAs(address, bob);
+    await gotoRoom(b, "Lobby");
     assert.deepEqual(await msgs(b, "NEW"), all);
     assert.deepEqual(await msgs(b, "OLD"), []);
     await b.quit();
@@ -86,11 +59,11 @@ Deno.test("messages: MSGS ALL, OLD, NEW (with US_LASTOLD), FIRST, LAST, GT, LT",
 });
 
 Deno.test("messages: MSGS modes 1 and 4, and the 800 template form", async () => {
-  await withServer(
+  await withFixtureServer(
     async (address, store) => {
       const all = await lobbyNumbers(store);
-      const c = await login(address, bob);
-      await goto(c, "Lobby");
+      const c = await loginAs(address, bob);
+      await gotoRoom(c, "Lobby");
       const { lines } = await c.listing("MSGS ALL|0|0|1");
       assert.equal(lines.length, 5);
       const first = (await getMessage(store, all[0]))!;
@@ -108,7 +81,7 @@ Deno.test("messages: MSGS modes 1 and 4, and the 800 template form", async () =>
       assert.deepEqual(await c.readListing(), [String(all[1])], "case-insensitive match");
       assert.equal((await c.command("NOOP")).line, "200 ok");
 
-      await goto(c, "Contacts");
+      await gotoRoom(c, "Contacts");
       const euids = (await c.listing("MSGS ALL|0|0|4")).lines.map((l) => l.split("|"));
       assert.deepEqual(euids.map((f) => f[1]), ["bob-uid", "alice-uid"]);
       assert.ok(euids.every((f) => f.length === 3 && Number(f[2]) > 1_700_000_000));
@@ -127,10 +100,10 @@ Deno.test("messages: MSGS modes 1 and 4, and the 800 template form", async () =>
 });
 
 Deno.test("messages: MSG0 of variformat, 000-line, vCard and >64 KiB messages; modes; wrong room", async () => {
-  await withServer(async (address, store) => {
+  await withFixtureServer(async (address, store) => {
     const [m1, , m3, big] = await lobbyNumbers(store);
-    const c = await login(address, bob);
-    await goto(c, "Lobby");
+    const c = await loginAs(address, bob);
+    await gotoRoom(c, "Lobby");
     const welcome = (await getMessage(store, m1))!;
     const { reply, lines } = await c.listing(`MSG0 ${m1}|0`);
     assert.equal(reply.line, "100 msg:");
@@ -175,7 +148,7 @@ Deno.test("messages: MSG0 of variformat, 000-line, vCard and >64 KiB messages; m
     );
     assert.equal((await c.command("MSG0 999999")).code, 550);
 
-    await goto(c, "Contacts");
+    await gotoRoom(c, "Contacts");
     const [, aliceCard] = (await c.listing("MSGS ALL")).lines.map(Number);
     const card = (await c.listing(`MSG0 ${aliceCard}|0`)).lines;
     assert.equal(card[0], "type=4");
@@ -196,10 +169,10 @@ Deno.test("messages: MSG0 of variformat, 000-line, vCard and >64 KiB messages; m
 });
 
 Deno.test("messages: MSG4 follows MSGP; variformat, fixed, vCard, 000 line and MSG2", async () => {
-  await withServer(async (address, store) => {
+  await withFixtureServer(async (address, store) => {
     const [m1, , m3, big, fixed] = await lobbyNumbers(store);
-    const c = await login(address, alice);
-    await goto(c, "Lobby");
+    const c = await loginAs(address, alice);
+    await gotoRoom(c, "Lobby");
     assert.equal((await c.command("MSGP dont_decode")).code, 200);
     assert.equal((await c.command("MSGP text/plain|text/html")).code, 200);
     const m = (await c.listing(`MSG4 ${m1}|0`)).lines;
@@ -225,7 +198,7 @@ Deno.test("messages: MSG4 follows MSGP; variformat, fixed, vCard, 000 line and M
       "  x       y",
     ]);
 
-    await goto(c, "Contacts");
+    await gotoRoom(c, "Contacts");
     const [, card] = (await c.listing("MSGS ALL")).lines.map(Number);
     // Not a preferred type: a plain-text placeholder, as Citadel's fixed output writes it.
     const plain = (await c.listing(`MSG4 ${card}|0`)).lines;
@@ -249,7 +222,7 @@ Deno.test("messages: MSG4 follows MSGP; variformat, fixed, vCard, 000 line and M
     ]);
     assert.equal(chosen.slice(head + 6).join("\n") + "\n", vcard);
 
-    await goto(c, "Lobby");
+    await gotoRoom(c, "Lobby");
     const rfc = (await c.listing(`MSG2 ${m1}|0`)).lines;
     assert.ok(rfc.includes("Subject: Welcome"));
     assert.ok(rfc.includes('From: "SysOp" <sysop@fixture.example.org>'));
@@ -267,9 +240,9 @@ Deno.test("messages: MSG4 follows MSGP; variformat, fixed, vCard, 000 line and M
 });
 
 Deno.test("messages: ENT0 posts into a room; the message reads back; confirm mode", async () => {
-  await withServer(async (address, store) => {
-    const c = await login(address, bob);
-    await goto(c, "Upstairs Lounge");
+  await withFixtureServer(async (address, store) => {
+    const c = await loginAs(address, bob);
+    await gotoRoom(c, "Upstairs Lounge");
     assert.equal((await c.command("ENT0 0||0|0|||||||||")).line, "200 |0");
     assert.equal((await c.command("ENT0 1||0|0|x|SysOp")).code, 550, "posting as someone else");
     await post(c, "|0|0|Hello upstairs", ["First line.", "", " Last line."]);
@@ -306,10 +279,10 @@ Deno.test("messages: ENT0 posts into a room; the message reads back; confirm mod
 });
 
 Deno.test("messages: ENT0 mail goes to the recipient's Mail and the sender's Sent Items", async () => {
-  await withServer(
+  await withFixtureServer(
     async (address, store) => {
-      const b = await login(address, bob);
-      await goto(b, "_MAIL_");
+      const b = await loginAs(address, bob);
+      await gotoRoom(b, "_MAIL_");
       assert.equal(
         (await b.command("ENT0 0||0|0")).line,
         "570 At least one recipient is required.",
@@ -335,8 +308,8 @@ Deno.test("messages: ENT0 mail goes to the recipient's Mail and the sender's Sen
       assert.ok(carolMail, "a recipient without a Mail room gets one");
       assert.deepEqual(await roomMessages(store, carolMail.number), [n + 1]);
 
-      const a = await login(address, alice);
-      await goto(a, "_MAIL_");
+      const a = await loginAs(address, alice);
+      await gotoRoom(a, "_MAIL_");
       assert.ok((await msgs(a, "ALL")).includes(n));
       const shown = (await a.listing(`MSG4 ${n}|0`)).lines;
       assert.ok(shown.includes("rcpt=Alice Tester") && shown.includes("Lunch at noon?"));
@@ -354,10 +327,10 @@ Deno.test("messages: ENT0 mail goes to the recipient's Mail and the sender's Sen
 });
 
 Deno.test("messages: EUID replacement through ENT0 in a notes room and an address book", async () => {
-  await withServer(
+  await withFixtureServer(
     async (address) => {
-      const c = await login(address, sysop);
-      await goto(c, "Team Notes");
+      const c = await loginAs(address, sysop);
+      await gotoRoom(c, "Team Notes");
       await post(c, "|0|1|Note||0|||note-1", ["First version."]);
       const first = Number((await c.command("EUID note-1")).text);
       assert.ok(first > 0);
@@ -369,7 +342,7 @@ Deno.test("messages: EUID replacement through ENT0 in a notes room and an addres
       assert.equal((await c.command("EUID no-such-note")).line, "575 not found");
 
       // In an address book the EUID is the vCard's UID, the subject its FN.
-      await goto(c, "Contacts");
+      await gotoRoom(c, "Contacts");
       const old = Number((await c.command("EUID bob-uid")).text);
       await post(c, "|0|4", [
         "Content-type: text/x-vcard",
@@ -394,14 +367,14 @@ Deno.test("messages: EUID replacement through ENT0 in a notes room and an addres
 });
 
 Deno.test("messages: DELE needs an Aide (or own mailbox); counts; 575 when absent", async () => {
-  await withServer(async (address, store) => {
+  await withFixtureServer(async (address, store) => {
     const [m1, m2] = await lobbyNumbers(store);
-    const a = await login(address, alice);
-    await goto(a, "Lobby");
+    const a = await loginAs(address, alice);
+    await gotoRoom(a, "Lobby");
     assert.equal((await a.command(`DELE ${m1}`)).line, "550 Higher access required.");
     await a.quit();
-    const s = await login(address, sysop);
-    await goto(s, "Lobby");
+    const s = await loginAs(address, sysop);
+    await gotoRoom(s, "Lobby");
     assert.equal((await s.command("DELE")).line, "200 Nothing to do.");
     assert.equal((await s.command(`DELE ${m1},${m2}`)).line, "200 2 messages deleted.");
     assert.equal((await s.command(`DELE ${m1}`)).line, "575 Message not found.");
@@ -412,19 +385,19 @@ Deno.test("messages: DELE needs an Aide (or own mailbox); counts; 575 when absen
 });
 
 Deno.test("messages: single-user mode refuses ENT0 from a non-holder before 400", async () => {
-  await withServer(async (address, store) => {
-    const holder = await login(address, sysop);
+  await withFixtureServer(async (address, store) => {
+    const holder = await loginAs(address, sysop);
     assert.equal((await holder.command("SNGL 0|60")).code, 200);
     // The holder's user may log in again; that second session is not the holder.
-    const other = await login(address, sysop);
-    await goto(other, "Lobby");
+    const other = await loginAs(address, sysop);
+    await gotoRoom(other, "Lobby");
     const before = (await lobbyNumbers(store)).length;
     const r = await other.command("ENT0 1||0|0|refused");
     assert.equal(r.code, 552, r.line);
     // The refusal is the whole answer: the next reply is NOOP's.
     assert.equal((await other.command("NOOP")).line, "200 ok");
     assert.equal((await lobbyNumbers(store)).length, before);
-    await goto(holder, "Lobby");
+    await gotoRoom(holder, "Lobby");
     await post(holder, "|0|0|allowed", ["The holder may write."]);
     assert.equal((await lobbyNumbers(store)).length, before + 1);
     assert.equal((await holder.command("ESNG")).code, 200);

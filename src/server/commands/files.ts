@@ -3,7 +3,7 @@ import { fromBinaryString, toBinaryString } from "../../message/binary_string.ts
 import { fieldBytes } from "../../message/message.ts";
 import { decodePart, findPart } from "../../message/mime.ts";
 import { readConfig } from "../../store/control.ts";
-import { getMessage } from "../../store/messages.ts";
+import { messageInRoom } from "./messages.ts";
 import { listRoomFiles, readRoomFile, roomFileOp, statRoomFile } from "../../store/room_files.ts";
 import { concat } from "../../store/store.ts";
 import { RoomFlag, RoomFlag2 } from "../../store/rooms.ts";
@@ -130,13 +130,7 @@ export const fileCommands: CommandTable = {
     async run(s, args) {
       const msgnum = atol(args[0]);
       const section = (args[1] ?? "").trim();
-      const room = await currentRoom(s);
-      const store = s.server.store;
-      if (msgnum <= 0 || !await store.get("msglists", [room.number, msgnum])) {
-        throw new CtdlError(550, `message ${msgnum} was not found in this room`);
-      }
-      const msg = await getMessage(store, msgnum);
-      if (!msg) throw new CtdlError(575, `Can't locate msg ${msgnum} on disk`);
+      const { msg } = await messageInRoom(s, msgnum);
       if (msg.format !== 4) throw new CtdlError(512, "This is not a MIME message.");
       if (download(s)) throw new CtdlError(552, "You already have a download open.");
       const part = section === ""

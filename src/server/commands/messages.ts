@@ -73,7 +73,7 @@ function isRoomAide(user: User, room: Room): boolean {
 }
 
 /** A message of the current room; 550 when it is not in the room, as Citadel answers. */
-async function messageInRoom(
+export async function messageInRoom(
   s: Session,
   msgnum: number,
 ): Promise<{ room: Room; msg: CitadelMessage }> {
