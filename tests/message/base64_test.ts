@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  decodeBase64Lenient,
-  encodeCitadelBase64,
-  MessageFormatError,
-} from "../../src/message/mod.ts";
+import { decodeBase64Lenient, encodeCitadelBase64 } from "../../src/message/mod.ts";
 import { haveExport, readExportedMessages } from "./_migr_export.ts";
+import { assertFormatError } from "./_assert.ts";
 
 const CRLF = "\r\n";
 
@@ -23,14 +20,6 @@ function bytesOf(length: number, seed = 1): Uint8Array {
     out[i] = x >>> 24;
   }
   return out;
-}
-
-function assertFormatError(fn: () => unknown, reason: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof MessageFormatError, `expected MessageFormatError, got ${err}`);
-    assert.match(err.message, reason);
-    return true;
-  });
 }
 
 Deno.test({

@@ -8,7 +8,6 @@ import {
   fieldBytes,
   fieldForMnemonic,
   fieldText,
-  MessageFormatError,
   MNEMONIC_BY_FIELD,
   mnemonicForField,
   newMessage,
@@ -18,6 +17,7 @@ import {
   setField,
 } from "../../src/message/mod.ts";
 import { haveExport, readExportedMessages } from "./_migr_export.ts";
+import { assertFormatError } from "./_assert.ts";
 
 const enc = new TextEncoder();
 
@@ -27,14 +27,6 @@ function raw(anon: number, format: number, ...fields: string[]): Uint8Array {
 }
 
 const order = (msg: CitadelMessage) => msg.fields.map((f) => f.type).join("");
-
-function assertFormatError(fn: () => unknown, reason: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof MessageFormatError, `expected MessageFormatError, got ${err}`);
-    assert.match(err.message, reason);
-    return true;
-  });
-}
 
 Deno.test({
   name: "real 902 export: all 201 messages parse and serialize back byte for byte",
