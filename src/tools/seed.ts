@@ -5,7 +5,7 @@ import { contentTypeOf, metaOp } from "../store/messages.ts";
 import { roomFileOp } from "../store/room_files.ts";
 import { mailboxName, newRoomRecord, RoomFlag, roomOp, visitOp } from "../store/rooms.ts";
 import type { Store } from "../store/store.ts";
-import type { Room } from "../store/tables.ts";
+import { type Room, TABLES } from "../store/tables.ts";
 import { AxLevel, hashPassword, newUserRecord, userOps } from "../store/users.ts";
 import { baseConfigOps, baseRooms, baseSystemOps } from "./base_system.ts";
 
@@ -130,10 +130,22 @@ export async function generateSystem(store: Store, opts: SeedOptions): Promise<v
       defaultview: 1,
     }));
   }
+  // An address book: every 50th message is a vCard there, indexed by its EUID.
+  const contacts = newRoomRecord({
+    name: "Contacts",
+    number: rooms.length + 1,
+    gen: t,
+    mtime: t,
+    defaultview: 2,
+  });
+  rooms.push(contacts);
   for (let m = 1; m <= opts.messages; m++) {
-    const room = rooms[Math.floor(rand() * rooms.length)];
+    const vcard = m % 50 === 0;
+    const room = vcard ? contacts : rooms[Math.floor(rand() * (rooms.length - 1))];
     const author = users[Math.floor(rand() * users.length)];
+    const euid = `seed-vcard-${m}`;
     const msg = newMessage({
+      format: vcard ? 4 : 0,
       fields: {
         I: `seed-${m}@seeded.example.org`,
         P: author.fullname.replace(/ /g, "_"),
@@ -141,8 +153,11 @@ export async function generateSystem(store: Store, opts: SeedOptions): Promise<v
         A: author.fullname,
         O: room.name,
         N: "seeded",
-        U: `Message ${m}`,
-        M: text(rand, bodySize(rand)),
+        ...(vcard ? { E: euid } : {}),
+        U: vcard ? `Contact ${m}` : `Message ${m}`,
+        M: vcard
+          ? `Content-type: text/x-vcard\n\nbegin:vcard\nversion:2.1\nuid:${euid}\nfn:Contact ${m}\nend:vcard\n`
+          : text(rand, bodySize(rand)),
       },
     });
     const bytes = serializeMessage(msg);
@@ -151,6 +166,13 @@ export async function generateSystem(store: Store, opts: SeedOptions): Promise<v
       metaOp(m, { refcount: 1, content_type: contentTypeOf(msg), rfc822_length: bytes.length }),
       { table: "msglists", key: [room.number, m], value: new Uint8Array(0) },
     ]);
+    if (vcard) {
+      await add([{
+        table: "euidindex",
+        key: [contacts.number, euid],
+        value: TABLES.euidindex.codec.encode(m),
+      }]);
+    }
     room.highest = m;
     if (m % 10 === 0) {
       await add([{
