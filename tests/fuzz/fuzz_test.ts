@@ -1,0 +1,138 @@
+/**
+ * Bounded, repeatable fuzzing (a seeded PRNG, fixed counts): damaged messages, damaged record
+ * streams and random command lines must only ever give the errors they are meant to give.
+ */
+import assert from "node:assert/strict";
+import { FIXTURE_USERS } from "../../fixtures/small.ts";
+import { CitadelClient } from "../../src/client/connection.ts";
+import { MessageFormatError, parseMessage, serializeMessage } from "../../src/message/message.ts";
+import { COMMANDS } from "../../src/server/commands/mod.ts";
+import { encodeRecord, RecordDecoder, RecordStreamError } from "../../src/wire/record_stream.ts";
+import { fixtureStore, loginAs, startServer } from "../_helpers.ts";
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Flips, deletes or inserts a few bytes. */
+function mutate(rand: () => number, bytes: Uint8Array): Uint8Array {
+  const out = Array.from(bytes);
+  const edits = 1 + Math.floor(rand() * 4);
+  for (let e = 0; e < edits; e++) {
+    const at = Math.floor(rand() * (out.length + 1));
+    const kind = rand();
+    if (kind < 0.4 && out.length > 0) out[Math.min(at, out.length - 1)] = Math.floor(rand() * 256);
+    else if (kind < 0.7) out.splice(at, 1);
+    else out.splice(at, 0, Math.floor(rand() * 256));
+  }
+  return Uint8Array.from(out);
+}
+
+Deno.test("fuzz: damaged messages parse exactly or fail with MessageFormatError", async () => {
+  const { store, cleanup } = await fixtureStore();
+  try {
+    const samples: Uint8Array[] = [];
+    for await (const rec of store.list("messages")) samples.push(rec.value.slice(0, 4000));
+    const rand = prng(42);
+    let parsed = 0;
+    let refused = 0;
+    for (let i = 0; i < 3000; i++) {
+      const bytes = mutate(rand, samples[i % samples.length]);
+      try {
+        const msg = parseMessage(bytes);
+        assert.deepEqual(serializeMessage(msg), bytes, "what parses round-trips");
+        parsed++;
+      } catch (e) {
+        if (!(e instanceof MessageFormatError)) throw e;
+        refused++;
+      }
+    }
+    assert.ok(parsed > 0 && refused > 0, `parsed ${parsed}, refused ${refused}`);
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("fuzz: damaged record streams decode or fail with RecordStreamError", () => {
+  const rand = prng(7);
+  const enc = new TextEncoder();
+  const good = encodeRecord({ key: enc.encode('["k",1]'), value: enc.encode("value"), stamp: 9 });
+  let ok = 0;
+  let refused = 0;
+  for (let i = 0; i < 3000; i++) {
+    const d = new RecordDecoder();
+    try {
+      d.push(mutate(rand, good));
+      d.finish();
+      ok++;
+    } catch (e) {
+      if (!(e instanceof RecordStreamError)) throw e;
+      refused++;
+    }
+  }
+  assert.ok(refused > 0, `decoded ${ok}, refused ${refused}`);
+});
+
+/**
+ * Reads whatever one reply brings (a line, a listing, binary) and answers what the server
+ * asks for (a listing with 000, binary with zeros), so the exchange stays in step.
+ */
+async function exchange(c: CitadelClient, line: string): Promise<number> {
+  const r = await c.command(line);
+  const klass = Math.floor(r.code / 100);
+  if (klass === 1) await c.readListing();
+  if (klass === 4) await c.send("000");
+  if (klass === 6) await c.reader.readExact(Number(r.text.split("|")[0]) || 0);
+  if (klass === 7) {
+    await c.out.write(new Uint8Array(Number(r.text.split("|")[0]) || 0));
+    await c.out.flush();
+    return (await c.readReply()).code;
+  }
+  if (klass === 8) {
+    await c.send("000");
+    await c.readListing();
+  }
+  return r.code;
+}
+
+Deno.test("fuzz: random command lines get a reply each, never an internal error", async () => {
+  const src = await fixtureStore();
+  const { server, address } = startServer(src.store);
+  const verbs = Object.keys(COMMANDS).filter((v) => !["QUIT", "LOUT", "SNGL", "QNOP"].includes(v));
+  const rand = prng(2026);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  const junk = () => {
+    const n = Math.floor(rand() * 12);
+    let s = "";
+    for (let i = 0; i < n; i++) {
+      s += pick(["|", "0", "-1", "a", "Lobby", "_MAIL_", "999999", "../x", "%", "é"]);
+    }
+    return s;
+  };
+  try {
+    for (const who of [null, FIXTURE_USERS.alice, FIXTURE_USERS.sysop]) {
+      const c = who ? await loginAs(address, who) : await CitadelClient.connect(address);
+      const codes = new Map<number, number>();
+      for (let i = 0; i < 250; i++) {
+        const line = rand() < 0.85 ? `${pick(verbs)} ${junk()}` : junk();
+        const code = await exchange(c, line);
+        assert.ok(code >= 100 && code < 1000, `${line} -> ${code}`);
+        assert.notEqual(code, 510, `internal error for '${line}'`);
+        codes.set(code, (codes.get(code) ?? 0) + 1);
+      }
+      assert.equal((await c.command("NOOP")).code, 200, "the session goes on");
+      assert.ok(codes.size > 3, `too few distinct replies: ${[...codes.keys()]}`);
+      await c.quit();
+    }
+  } finally {
+    await server.stop(2);
+    await Deno.remove(src.dir, { recursive: true });
+  }
+});
