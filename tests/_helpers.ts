@@ -64,16 +64,17 @@ export function sharedFile(rel: string): string | null {
 }
 
 /**
- * Runs `fn` against a server on a fresh fixture store (after `setup`, if given, has run on
- * the store), then stops the server and removes the store.
+ * Runs `fn` against a server (with `serverOptions`) on a fresh fixture store, after `setup`,
+ * if given, has run on the store; then stops the server and removes the store.
  */
 export async function withFixtureServer(
   fn: (address: string, store: Store) => Promise<void>,
   setup?: (store: Store) => Promise<void>,
+  serverOptions: Partial<ServerOptions> = {},
 ): Promise<void> {
   const src = await fixtureStore();
   await setup?.(src.store);
-  const { server, address } = startServer(src.store);
+  const { server, address } = startServer(src.store, serverOptions);
   try {
     await fn(address, src.store);
   } finally {

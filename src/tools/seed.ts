@@ -8,6 +8,7 @@ import type { Store } from "../store/store.ts";
 import { type Room, TABLES } from "../store/tables.ts";
 import { AxLevel, hashPassword, newUserRecord, userOps } from "../store/users.ts";
 import { baseConfigOps, baseRooms, baseSystemOps } from "./base_system.ts";
+import { prng } from "./prng.ts";
 
 /** The size of a generated system. */
 export interface SeedOptions {
@@ -16,18 +17,6 @@ export interface SeedOptions {
   messages: number;
   files: number;
   seed: number;
-}
-
-/** mulberry32: a small, fast, seedable PRNG, so the same seed gives the same system. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS =

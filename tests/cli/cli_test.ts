@@ -105,10 +105,9 @@ Deno.test("cli: serve, pull, verify, and a clean stop on SIGTERM", async () => {
       0,
     );
     const server = await spawnServe(`${dir}/src`, { log: true });
-    const port = Number(server.address.split(":")[1]);
     await Deno.writeTextFile(`${dir}/pw`, "sysop-pass\n");
     await Deno.writeTextFile(`${dir}/bad`, "nope\n");
-    const from = ["--from", `127.0.0.1:${port}`, "--user", "SysOp"];
+    const from = ["--from", server.address, "--user", "SysOp"];
     const wrong = await runCli(
       "pull",
       ...from,

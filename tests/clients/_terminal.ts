@@ -82,6 +82,15 @@ export class Terminal {
     throw new Error(`screen never showed ${pattern}; it shows:\n${text}`);
   }
 
+  /** `.g <room>`: goes to a room and waits for its prompt (`>` rooms, `]` directories). */
+  async goto(room: string, prompt = ">"): Promise<void> {
+    const mark = await this.mark();
+    await this.keys(".", "g");
+    await this.waitFor(/Goto:/, mark);
+    await this.keys(room, "Enter");
+    await this.waitFor(new RegExp(`^${escapeRegExp(room + prompt)} *$`, "m"), mark);
+  }
+
   async kill(): Promise<void> {
     await this.tmux("kill-server").catch(() => {});
   }
@@ -132,4 +141,9 @@ export async function startTextClient(
       await Deno.remove(home, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/** Text made safe to match literally inside a RegExp. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -13,7 +13,7 @@ import { Store } from "../../src/store/store.ts";
 import { getUser } from "../../src/store/users.ts";
 import { fixtureStore, startServer, tempStore } from "../_helpers.ts";
 import { EXPORT, FILES, index, loadRealSystem, manifest, shared } from "../migr/_real.ts";
-import { CI, missing, startTextClient } from "./_terminal.ts";
+import { CI, escapeRegExp, missing, startTextClient } from "./_terminal.ts";
 
 const { bob, sysop } = FIXTURE_USERS;
 const noClient = missing.length > 0 && !CI;
@@ -34,11 +34,7 @@ async function bobSession(
     let mark = await term.mark();
     await term.keys("k");
     const known = await term.waitFor(/Known rooms[\s\S]*Lobby> *$/m, mark);
-    mark = await term.mark();
-    await term.keys(".", "g");
-    await term.waitFor(/Goto:/, mark);
-    await term.keys("Upstairs Lounge", "Enter");
-    await term.waitFor(/^Upstairs Lounge> *$/m, mark);
+    await term.goto("Upstairs Lounge");
     mark = await term.mark();
     await term.keys("n");
     const upstairs = await term.waitFor(/Quiet up here\.[\s\S]*<N>ext/, mark);
@@ -155,11 +151,7 @@ Deno.test({
           assert.ok(known.includes(room), `${room} in:\n${known}`);
         }
         // The room files came over the wire: the directory and a file's text.
-        mark = await term.mark();
-        await term.keys(".", "g");
-        await term.waitFor(/Goto:/, mark);
-        await term.keys("File Library", "Enter");
-        await term.waitFor(/^File Library\] *$/m, mark);
+        await term.goto("File Library", "]");
         mark = await term.mark();
         await term.keys("d");
         const dir = await term.waitFor(/README-05\.md[\s\S]*File Library\] *$/m, mark);
@@ -172,7 +164,7 @@ Deno.test({
           index().room_files[0].files.find((f) => f.filename === "README-05.md")!.path,
         ))).split("\n")[0];
         await term.waitFor(
-          new RegExp(readme.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").slice(0, 30)),
+          new RegExp(escapeRegExp(readme.slice(0, 30))),
           mark,
         );
         // The client shows the file in a pager; q leaves it.

@@ -8,18 +8,8 @@ import { CitadelClient } from "../../src/client/connection.ts";
 import { MessageFormatError, parseMessage, serializeMessage } from "../../src/message/message.ts";
 import { COMMANDS } from "../../src/server/commands/mod.ts";
 import { encodeRecord, RecordDecoder, RecordStreamError } from "../../src/wire/record_stream.ts";
-import { fixtureStore, loginAs, startServer } from "../_helpers.ts";
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { fixtureStore, loginAs, withFixtureServer } from "../_helpers.ts";
+import { prng } from "../../src/tools/prng.ts";
 
 /** Flips, deletes or inserts a few bytes. */
 function mutate(rand: () => number, bytes: Uint8Array): Uint8Array {
@@ -103,8 +93,6 @@ async function exchange(c: CitadelClient, line: string): Promise<number> {
 }
 
 Deno.test("fuzz: random command lines get a reply each, never an internal error", async () => {
-  const src = await fixtureStore();
-  const { server, address } = startServer(src.store);
   const verbs = Object.keys(COMMANDS).filter((v) => !["QUIT", "LOUT", "SNGL", "QNOP"].includes(v));
   const rand = prng(2026);
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
@@ -116,7 +104,7 @@ Deno.test("fuzz: random command lines get a reply each, never an internal error"
     }
     return s;
   };
-  try {
+  await withFixtureServer(async (address) => {
     for (const who of [null, FIXTURE_USERS.alice, FIXTURE_USERS.sysop]) {
       const c = who ? await loginAs(address, who) : await CitadelClient.connect(address);
       const codes = new Map<number, number>();
@@ -131,8 +119,5 @@ Deno.test("fuzz: random command lines get a reply each, never an internal error"
       assert.ok(codes.size > 3, `too few distinct replies: ${[...codes.keys()]}`);
       await c.quit();
     }
-  } finally {
-    await server.stop(2);
-    await Deno.remove(src.dir, { recursive: true });
-  }
+  });
 });

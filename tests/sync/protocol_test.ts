@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
-import {
-  CitadelClient,
-  fixtureStore,
-  loginAs,
-  startServer,
-  withFixtureServer,
-} from "../_helpers.ts";
+import { CitadelClient, loginAs, withFixtureServer } from "../_helpers.ts";
 
 const { sysop, alice } = FIXTURE_USERS;
 
@@ -119,22 +113,21 @@ Deno.test("SNGL: after wait the others are ended; expire ends it when the holder
 });
 
 Deno.test("idle: a connection that sends nothing is closed after the idle time", async () => {
-  const src = await fixtureStore();
-  const { server, address } = startServer(src.store, { idleSeconds: 1 });
-  try {
-    const quiet = await CitadelClient.connect(address);
-    const busy = await CitadelClient.connect(address);
-    const started = Date.now();
-    // The busy one keeps talking; the quiet one is closed after about a second.
-    for (let i = 0; i < 6; i++) {
-      await new Promise((r) => setTimeout(r, 300));
-      assert.equal((await busy.command("NOOP")).code, 200);
-    }
-    await assert.rejects(quiet.command("NOOP"));
-    assert.ok(Date.now() - started >= 1000);
-    await busy.quit();
-  } finally {
-    await server.stop(2);
-    await Deno.remove(src.dir, { recursive: true });
-  }
+  await withFixtureServer(
+    async (address) => {
+      const quiet = await CitadelClient.connect(address);
+      const busy = await CitadelClient.connect(address);
+      const started = Date.now();
+      // The busy one keeps talking; the quiet one is closed after about a second.
+      for (let i = 0; i < 6; i++) {
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal((await busy.command("NOOP")).code, 200);
+      }
+      await assert.rejects(quiet.command("NOOP"));
+      assert.ok(Date.now() - started >= 1000);
+      await busy.quit();
+    },
+    undefined,
+    { idleSeconds: 1 },
+  );
 });
