@@ -199,3 +199,18 @@ async function getRoomByNumber(store: Store, number: number, name: string): Prom
   const room = await getRoom(store, name);
   return room && room.number === number ? room : null;
 }
+
+/** True when `user` may administer `room`: an Aide, or the room's own room aide. */
+export function isRoomAide(user: User, room: Room): boolean {
+  return user.axlevel >= AxLevel.AIDE || (room.roomaide >= 0 && room.roomaide === user.usernum);
+}
+
+/** The current room when the session's user may administer it; 550 with `refusal` otherwise. */
+export async function roomAideRoom(
+  s: Session,
+  refusal = "This command requires Admin or Room Admin access.",
+): Promise<Room> {
+  const room = await currentRoom(s);
+  if (!isRoomAide(s.requireUser(), room)) throw new CtdlError(550, refusal);
+  return room;
+}

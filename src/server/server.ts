@@ -113,7 +113,6 @@ export class CitadelServer {
   async dispatch(session: Session, line: string): Promise<void> {
     const verb = line.slice(0, 4).toUpperCase();
     const raw = line.length > 5 ? line.slice(5) : "";
-    session.lastCommand = verb;
     this.singleUser.touch(session);
     const cmd: Command | undefined = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb] : undefined;
     if (
@@ -139,6 +138,8 @@ export class CitadelServer {
         await session.reply(`510 Internal error: ${(e as Error).message}`);
       }
     } finally {
+      // RWHO shows the last command a session finished, so its own RWHO shows the one before.
+      session.lastCommand = verb;
       this.singleUser.touch(session);
     }
   }

@@ -47,6 +47,16 @@ export class Session {
   msg4DontDecode = false;
   /** Client software, from IDEN. */
   client = "";
+  /** The host the client says it serves (IDEN's fifth field), shown by RWHO. */
+  clientHost = "";
+  /** STEL 1: hidden from other users' RWHO. */
+  stealth = false;
+  /** ASYN 1: the server announces pages on its own with `902 instant msg`. */
+  asyncMode = false;
+  /** DEXP 1: pages from non-Aides are refused. */
+  pagesDisabled = false;
+  /** The last user this session was paged by (SEXP without arguments answers them). */
+  lastPager = "";
   lastCommand = "";
   lastActive = Math.floor(Date.now() / 1000);
   /** Instant messages waiting (GEXP); their presence puts `*` on NOOP replies. */
@@ -54,6 +64,7 @@ export class Session {
   /** Per-family state that command files keep (open downloads, uploads ...). */
   readonly state = new Map<string, unknown>();
   #busy = false;
+  readonly #pendingNotices: string[] = [];
   #closing = false;
   #conn: Deno.Conn;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -81,6 +92,31 @@ export class Session {
     return this.out.writeLine(line);
   }
 
+  /**
+   * Sends a line the server starts on its own (ASYN's `902`): at once when the session is
+   * idle, else right after the running command's reply.
+   */
+  async notify(line: string): Promise<void> {
+    if (this.#busy) {
+      this.#pendingNotices.push(line);
+      return;
+    }
+    await this.reply(line);
+    await this.out.flush();
+  }
+
+  /** Reads exactly `n` bytes the client sends after a 7xx reply (uploads). */
+  async readBytes(n: number): Promise<Uint8Array> {
+    await this.out.flush();
+    return await this.reader.readExact(n);
+  }
+
+  /** Sends a 6xx binary reply: the header line, then the bytes. */
+  async sendBinary(header: string, bytes: Uint8Array): Promise<void> {
+    await this.reply(header);
+    await this.out.write(bytes);
+  }
+
   /** Sends a listing: `100 <header>`, the lines, `000`. */
   async listing(header: string, lines: Iterable<string>, code = 100): Promise<void> {
     await this.reply(`${code} ${header}`);
@@ -90,6 +126,8 @@ export class Session {
 
   /** Reads a client-sent listing (after a 4xx reply) up to its `000`. */
   async readListing(maxLines = 1_000_000): Promise<string[]> {
+    // The client sends only after it has seen the 4xx/8xx that asks for the lines.
+    await this.out.flush();
     const lines: string[] = [];
     while (true) {
       const line = await this.reader.readLine();
@@ -171,6 +209,7 @@ export class Session {
       try {
         this.lastActive = Math.floor(Date.now() / 1000);
         await this.server.dispatch(this, line);
+        for (const notice of this.#pendingNotices.splice(0)) await this.reply(notice);
         await this.out.flush();
       } finally {
         this.#busy = false;

@@ -111,8 +111,10 @@ Deno.test({
     const lines = Deno.readTextFileSync(GOLDEN!).split("\n");
     const cmdLine = (at: number) => lines[at - 1].slice(2);
 
+    let at = 0;
     try {
       for (const step of steps) {
+        at = step.at;
         if (step.kind === "session") {
           if (step.fresh) {
             const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
@@ -163,6 +165,8 @@ Deno.test({
         }
         compare(step.expect, got, step.at);
       }
+    } catch (e) {
+      throw new Error(`replay stopped at line ${at}: ${(e as Error).message}`);
     } finally {
       for (const c of conns.values()) {
         await c.reader.cancel();

@@ -11,7 +11,7 @@ import { AxLevel } from "../../store/users.ts";
 import { UnexpectedEofError } from "../../wire/block_reader.ts";
 import { currentRoom } from "../access.ts";
 import type { CommandTable, Session } from "../session.ts";
-import { postLocalMessage } from "./_post_message.ts";
+import { postLocalMessage } from "../post_message.ts";
 
 /** READ sends at most this much per request (Citadel's SIZ buffer). */
 const READ_MAX = 4096;

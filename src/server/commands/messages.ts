@@ -22,7 +22,7 @@ import { type Room, TABLES, type User } from "../../store/tables.ts";
 import { AxLevel, getUser, UserFlag } from "../../store/users.ts";
 import { currentRoom, mailboxOwner, roomAccess, UA } from "../access.ts";
 import type { CommandTable, Session } from "../session.ts";
-import { postLocalMessage } from "./_post_message.ts";
+import { postLocalMessage } from "../post_message.ts";
 
 /** Citadel's default c_maxmsglen: longer message texts are cut (the rest is read and dropped). */
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;

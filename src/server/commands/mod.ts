@@ -4,7 +4,13 @@ import { fileCommands } from "./files.ts";
 import { loginCommands } from "./login.ts";
 import { messageCommands } from "./messages.ts";
 import { migrateCommands } from "./migrate.ts";
-import { roomCommands } from "./rooms.ts";
+import { floorCommands } from "./floors.ts";
+import { gotoCommands } from "./goto.ts";
+import { roomAdminCommands } from "./room_admin.ts";
+import { roomAideCommands } from "./room_aide.ts";
+import { roomInfoCommands } from "./room_info.ts";
+import { roomListCommands } from "./room_lists.ts";
+import { visitCommands } from "./visits.ts";
 import { sessionCommands } from "./session_cmds.ts";
 import { singleUserCommands } from "./single_user.ts";
 import { syncCommands } from "./sync.ts";
@@ -21,7 +27,13 @@ export const COMMANDS: CommandTable = {
   ...singleUserCommands,
   ...syncCommands,
   ...systemMessageCommands,
-  ...roomCommands,
+  ...roomListCommands,
+  ...gotoCommands,
+  ...roomInfoCommands,
+  ...visitCommands,
+  ...roomAdminCommands,
+  ...roomAideCommands,
+  ...floorCommands,
   ...userCommands,
   ...adminCommands,
   ...migrateCommands,

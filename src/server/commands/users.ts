@@ -24,6 +24,7 @@ import {
   userOps,
 } from "../../store/users.ts";
 import { enterBaseRoom, mailboxOwner } from "../access.ts";
+import { intOr } from "../args.ts";
 import type { CommandTable } from "../session.ts";
 import { checkSingleUser, completeLogin } from "./login.ts";
 
@@ -41,13 +42,6 @@ export function strproc(name: string): string {
     out += byte < 32 || byte > 126 ? " " : String.fromCharCode(byte);
   }
   return out.replace(/[!@_,%|]/g, "").replace(/ +/g, " ").trim();
-}
-
-/** An integer argument; `fallback` when absent or empty, 512 when it is not a number. */
-function intArg(v: string | undefined, what: string, fallback: number): number {
-  if (v === undefined || v.trim() === "") return fallback;
-  if (!/^-?\d{1,15}$/.test(v.trim())) throw new CtdlError(512, `${what} must be a number`);
-  return Number(v.trim());
 }
 
 /**
@@ -192,7 +186,7 @@ export const userCommands: CommandTable = {
     access: "user",
     async run(s, args) {
       if (args.length < 3) throw new CtdlError(512, "Usage error.");
-      const flags = intArg(args[2], "flags", 0);
+      const flags = intOr(args[2], 0);
       s.user = await updateUser(s.server.store, s.requireUser().fullname, (u) => ({
         ...u,
         flags: (u.flags & ~US_USER_SET) | (flags & US_USER_SET),
@@ -240,12 +234,12 @@ export const userCommands: CommandTable = {
       const n = args.length;
       const password = n > 1 ? args[1] : "";
       const hash = password.trim() !== "" ? await hashPassword(password) : null;
-      const flags = n > 2 ? intArg(args[2], "flags", 0) : null;
-      const timescalled = n > 3 ? intArg(args[3], "timescalled", 0) : null;
-      const posted = n > 4 ? intArg(args[4], "posted", 0) : null;
-      const ax = n > 5 ? intArg(args[5], "axlevel", -1) : null;
-      const lastcall = n > 7 ? intArg(args[7], "lastcall", 0) : null;
-      const purgedays = n > 8 ? intArg(args[8], "purgedays", 0) : null;
+      const flags = n > 2 ? intOr(args[2], 0) : null;
+      const timescalled = n > 3 ? intOr(args[3], 0) : null;
+      const posted = n > 4 ? intOr(args[4], 0) : null;
+      const ax = n > 5 ? intOr(args[5], -1) : null;
+      const lastcall = n > 7 ? intOr(args[7], 0) : null;
+      const purgedays = n > 8 ? intOr(args[8], 0) : null;
       let deleted = false;
       await store.update(async (r) => {
         const user = await getUser(r, name);

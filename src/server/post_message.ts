@@ -1,9 +1,9 @@
-import { type CitadelMessage, newMessage } from "../../message/message.ts";
-import { readConfig, readCounter } from "../../store/control.ts";
-import { postMessage, type PostResult } from "../../store/messages.ts";
-import type { Store } from "../../store/store.ts";
-import { getUser, userOps } from "../../store/users.ts";
-import type { Session } from "../session.ts";
+import { type CitadelMessage, newMessage } from "../message/message.ts";
+import { readConfig, readCounter } from "../store/control.ts";
+import { postMessage, type PostResult } from "../store/messages.ts";
+import type { Store } from "../store/store.ts";
+import { getUser, userOps } from "../store/users.ts";
+import type { Session } from "./session.ts";
 
 /** Per store: the tail of the chain of local posts, so they run one after another. */
 const chains = new WeakMap<Store, Promise<unknown>>();
@@ -67,5 +67,31 @@ export function postLocalMessage(
       s.user = { ...s.user, posted: s.user.posted + 1 };
     }
     return { ...result, msg };
+  });
+}
+
+/**
+ * Posts a notice from "Citadel" to the Aide room (c_aideroom), as Citadel's
+ * CtdlAideMessage does when rooms, users or the configuration change.
+ */
+export async function aideNotice(s: Session, subject: string, text: string): Promise<void> {
+  const store = s.server.store;
+  const aideRoom = await readConfig(store, "c_aideroom", "Aide");
+  const fields = { A: "Citadel", O: aideRoom, U: subject, M: text + "\n" };
+  const fqdn = await readConfig(store, "c_fqdn", "localhost");
+  await serialised(store, async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const next = (await readCounter(store, "MMhighest")) + 1;
+    const msg = newMessage({
+      anon: 65,
+      format: 0,
+      fields: {
+        I: messageId(now, next, fqdn),
+        T: String(now),
+        N: await readConfig(store, "c_nodename", "ctdlsync"),
+        ...fields,
+      },
+    });
+    await postMessage(store, [aideRoom], msg);
   });
 }

@@ -1,0 +1,235 @@
+import { CtdlError } from "../../errors.ts";
+import { readConfig } from "../../store/control.ts";
+import {
+  createRoom,
+  floorOp,
+  getFloor,
+  getRoom,
+  mailboxName,
+  RoomFlag,
+  RoomFlag2,
+  roomKey,
+  roomOp,
+  stripMailboxPrefix,
+  View,
+  VisitFlag,
+} from "../../store/rooms.ts";
+import type { Op } from "../../store/store.ts";
+import type { Room } from "../../store/tables.ts";
+import { AxLevel } from "../../store/users.ts";
+import { atol, intOr } from "../args.ts";
+import { currentRoom, isRoomAide, mailboxOwner, roomAideRoom } from "../access.ts";
+import { aideNotice } from "../post_message.ts";
+import { instantFlag, updateVisit, usableFloor } from "../room_state.ts";
+import type { CommandTable, Session } from "../session.ts";
+
+/** The `type` argument of CRE8 to QR flags. */
+function typeFlags(type: number): number {
+  switch (type) {
+    case 0:
+      return RoomFlag.INUSE;
+    case 1:
+      return RoomFlag.INUSE | RoomFlag.PRIVATE | RoomFlag.GUESSNAME;
+    case 2:
+      return RoomFlag.INUSE | RoomFlag.PRIVATE | RoomFlag.PASSWORDED;
+    case 3:
+      return RoomFlag.INUSE | RoomFlag.PRIVATE;
+    case 4:
+    case 5:
+      return RoomFlag.INUSE | RoomFlag.MAILBOX;
+    default:
+      throw new CtdlError(512, "Invalid room type.");
+  }
+}
+
+/** CRE8 ok|name|type|password|floor|avoid_access|default_view */
+async function create(s: Session, args: string[]): Promise<void> {
+  const store = s.server.store;
+  const user = await s.refreshUser();
+  const ok = intOr(args[0], 0);
+  const given = (args[1] ?? "").trim();
+  const type = intOr(args[2], 0);
+  // QRpasswd is char[10] in Citadel: 9 characters and the NUL.
+  const password = (args[3] ?? "").slice(0, 9);
+  const floorArg = args[4];
+  const avoidAccess = intOr(args[5], 0) !== 0;
+  const view = intOr(args[6], 0);
+  if (given === "" && ok === 1) throw new CtdlError(512, "Invalid room name.");
+  if (given.toLowerCase() === "mail") throw new CtdlError(574, `'${given}' already exists.`);
+  let floor = 0;
+  if (floorArg !== undefined && floorArg.trim() !== "") {
+    floor = intOr(floorArg, 0);
+    await usableFloor(s, floor);
+  }
+  const createax = Number(await readConfig(store, "c_createax", "3")) || 0;
+  if (user.axlevel < createax) {
+    throw new CtdlError(550, "You need higher access to create rooms.");
+  }
+  if (given === "") {
+    await s.reply("200 Ok to create rooms.");
+    return;
+  }
+  const flags = typeFlags(type);
+  if (type === 5 && user.axlevel < AxLevel.AIDE) {
+    throw new CtdlError(550, "Higher access required");
+  }
+  // Personal rooms live under the user's mailbox prefix, always on the main floor.
+  const name = type === 4 ? mailboxName(user.usernum, given) : given;
+  if (type === 4) floor = 0;
+  if (await getRoom(store, name)) throw new CtdlError(574, `'${given}' already exists.`);
+  if (ok === 0) {
+    await s.reply(`200 OK to create '${given}'`);
+    return;
+  }
+  const creataide = (await readConfig(store, "c_creataide", "0")) === "1";
+  const room = await createRoom(store, {
+    name,
+    flags,
+    password: type === 2 ? password : "",
+    floor,
+    defaultview: view,
+    // Citadel makes the creator room aide of a private room when c_creataide is set, and
+    // of a blog room always.
+    roomaide: ((flags & RoomFlag.PRIVATE) && creataide) || view === 10 ? user.usernum : -1,
+  });
+  if (!avoidAccess) {
+    await updateVisit(s, room, (v) => ({
+      ...v,
+      flags: (v.flags & ~(VisitFlag.FORGET | VisitFlag.LOCKOUT)) | VisitFlag.ACCESS,
+    }));
+  }
+  await s.reply(`200 '${given}' has been created.`);
+}
+
+/** SETR name|password|dirname|QRflags|bump|floor|order|default_view|QRflags2 */
+async function setRoom(s: Session, args: string[]): Promise<void> {
+  const store = s.server.store;
+  const user = await s.refreshUser();
+  const room = await currentRoom(s);
+  const isMailbox = (room.flags & RoomFlag.MAILBOX) !== 0;
+  const ownMailbox = isMailbox && mailboxOwner(room) === user.usernum;
+  if (!isRoomAide(s.requireUser(), room) && !ownMailbox) {
+    throw new CtdlError(550, `You do not have permission to edit '${room.name}'`);
+  }
+  // Citadel's is_noneditable: a user's Mail room keeps its name and settings.
+  if (isMailbox && room.name.replace(/^\d+\./, "").toLowerCase() === "mail") {
+    throw new CtdlError(560, "Cannot edit this room.");
+  }
+  if (args.length < 4) {
+    throw new CtdlError(
+      512,
+      "SETR takes name|password|dirname|flags[|bump|floor|order|view|flags2]",
+    );
+  }
+  const given = args[0].trim();
+  // A mailbox room is renamed inside its owner's namespace.
+  const prefix = isMailbox ? (/^\d+\./.exec(room.name)?.[0] ?? "") : "";
+  const newName = prefix + given;
+  if (given === "" || new TextEncoder().encode(newName).length > 127) {
+    throw new CtdlError(512, "Invalid room name.");
+  }
+  const flagsArg = intOr(args[3], 0);
+  const bump = intOr(args[4], 0) !== 0;
+  // Mailbox rooms always stay on the main floor.
+  const floor = args.length >= 6 && !isMailbox ? intOr(args[5], room.floor) : room.floor;
+  if (floor !== room.floor) await usableFloor(s, floor);
+  let order = room.order;
+  if (args.length >= 7) order = Math.min(127, Math.max(1, intOr(args[6], room.order)));
+  const view = args.length >= 8 ? intOr(args[7], room.defaultview) : room.defaultview;
+  // QR2_SYSTEM marks Citadel's own rooms; a client may not set or clear it.
+  const flags2 = args.length >= 9
+    ? (intOr(args[8], room.flags2) & ~RoomFlag2.SYSTEM) |
+      (room.flags2 & RoomFlag2.SYSTEM)
+    : room.flags2;
+  const baseRoom = await readConfig(store, "c_baseroom", "Lobby");
+  const aideRoom = await readConfig(store, "c_aideroom", "Aide");
+  const isBase = room.name.toLowerCase() === baseRoom.toLowerCase();
+  const isAideRoom = room.name.toLowerCase() === aideRoom.toLowerCase();
+  const renamed = roomKey(newName) !== roomKey(room.name);
+  if (renamed && (isBase || isAideRoom)) {
+    throw new CtdlError(560, `'${room.name}' is a system room and cannot be renamed.`);
+  }
+
+  let flags = flagsArg | RoomFlag.INUSE;
+  // Citadel's clean-up of a client boo-boo: guess-name and passworded rooms are private.
+  if (flags & (RoomFlag.GUESSNAME | RoomFlag.PASSWORDED)) flags |= RoomFlag.PRIVATE;
+  // Mailbox-ness is the namespace of the name; SETR can neither add nor remove it.
+  flags = (flags & ~RoomFlag.MAILBOX) | (room.flags & RoomFlag.MAILBOX);
+  const updated: Room = {
+    ...room,
+    name: newName,
+    password: args[1].slice(0, 9),
+    dirname: args[2].slice(0, 14),
+    flags,
+    floor,
+    order,
+    defaultview: view,
+    flags2,
+    mtime: Math.floor(Date.now() / 1000),
+  };
+  if (isBase) {
+    // Citadel means to keep the base room public and first, but its mask is a no-op
+    // (~(A & B) == ~0); we do what it means, so a slip of a client cannot lock out everyone.
+    updated.order = 0;
+    updated.password = "";
+    updated.flags = (updated.flags & ~(RoomFlag.PRIVATE | RoomFlag.PASSWORDED |
+      RoomFlag.GUESSNAME | RoomFlag.PREFONLY)) | RoomFlag.PERMANENT;
+  }
+  if (isAideRoom) {
+    updated.order = 0;
+    updated.flags |= RoomFlag.PERMANENT;
+  }
+  if (bump && !isBase) {
+    // A new generation orphans every visit: everyone forgets a private room.
+    updated.gen = Math.max(Math.floor(Date.now() / 1000), room.gen + 1);
+  }
+
+  await store.update(async (r) => {
+    const current = await getRoom(r, room.name);
+    if (!current || current.number !== room.number) {
+      throw new CtdlError(572, `room '${room.name}' not found`);
+    }
+    const ops: Op[] = [];
+    if (renamed) {
+      const clash = await getRoom(r, newName);
+      if (clash) throw new CtdlError(574, `'${newName}' already exists.`);
+      ops.push({ table: "rooms", key: [roomKey(room.name)], value: null });
+    }
+    ops.push(roomOp({ ...updated, highest: current.highest }));
+    if (floor !== current.floor) {
+      const from = await getFloor(r, current.floor);
+      const to = await getFloor(r, floor);
+      if (from) {
+        ops.push(floorOp(current.floor, { ...from, refcount: Math.max(0, from.refcount - 1) }));
+      }
+      if (to) ops.push(floorOp(floor, { ...to, refcount: to.refcount + 1 }));
+    }
+    return { ops };
+  });
+  s.room = (await getRoom(store, newName)) ?? s.room;
+  await s.reply("200 Ok");
+}
+
+/** Making and editing rooms: CRE8, GETR, SETR, KILL. */
+export const roomAdminCommands: CommandTable = {
+  CRE8: { access: "user", run: create },
+  GETR: {
+    access: "user",
+    async run(s) {
+      const room = await roomAideRoom(s);
+      const name = room.flags & RoomFlag.MAILBOX ? room.name.replace(/^\d+\./, "") : room.name;
+      const fields = [
+        name,
+        room.flags & RoomFlag.PASSWORDED ? room.password : "",
+        room.flags & RoomFlag.DIRECTORY ? room.dirname : "",
+        room.flags,
+        room.floor,
+        room.order,
+        room.defaultview,
+        room.flags2,
+      ];
+      await s.reply(`200${instantFlag(s)}${fields.join("|")}|`);
+    },
+  },
+  SETR: { access: "user", run: setRoom },
+};
