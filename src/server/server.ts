@@ -25,6 +25,8 @@ export interface ServerOptions {
 export const DEFAULT_PORT = 5040;
 
 const SYNC_VERBS = new Set(["SYNC", "SNGL", "ESNG"]);
+/** Verbs that RWHO's "last command" does not show: keep-alives and the who-list itself. */
+const UNLOGGED_VERBS = new Set(["NOOP", "QNOP", "RWHO"]);
 
 /**
  * A Citadel server over a ctdlsync store: accepts connections, runs one Session each, owns
@@ -139,7 +141,7 @@ export class CitadelServer {
       }
     } finally {
       // RWHO shows the last command a session finished, so its own RWHO shows the one before.
-      session.lastCommand = verb;
+      if (!UNLOGGED_VERBS.has(verb)) session.lastCommand = verb;
       this.singleUser.touch(session);
     }
   }

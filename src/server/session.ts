@@ -60,7 +60,7 @@ export class Session {
   lastCommand = "";
   lastActive = Math.floor(Date.now() / 1000);
   /** Instant messages waiting (GEXP); their presence puts `*` on NOOP replies. */
-  readonly instantMessages: { from: string; time: number; text: string }[] = [];
+  readonly instantMessages: { from: string; time: number; text: string; address?: string }[] = [];
   /** Per-family state that command files keep (open downloads, uploads ...). */
   readonly state = new Map<string, unknown>();
   #busy = false;

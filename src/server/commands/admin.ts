@@ -1,5 +1,7 @@
-import { CtdlError } from "../../errors.ts";
-import { configOp, readAllConfig, readConfig } from "../../store/control.ts";
+import { Code, CtdlError } from "../../errors.ts";
+import { configOp, readAllConfig, readConfig, readCounter } from "../../store/control.ts";
+import { atol } from "../args.ts";
+import { aideNotice } from "../post_message.ts";
 import type { Op } from "../../store/store.ts";
 import type { CommandTable, Session } from "../session.ts";
 
@@ -60,15 +62,15 @@ export const CONF_POSITIONS: readonly string[] = [
   "c_journal_dest",
   "c_default_cal_zone",
   "c_pftcpdict_port", // 50
-  "",
+  "c_managesieve_port",
   "c_auth_mode",
-  "",
-  "",
-  "", // 55
-  "",
+  "c_funambol_host",
+  "c_funambol_port",
+  "c_funambol_source", // 55
+  "c_funambol_auth",
   "c_rbl_at_greeting",
-  "",
-  "",
+  "c_master_user",
+  "c_master_pass",
   "c_pager_program", // 60
   "c_imap_keep_from",
   "c_xmpp_c2s_port",
@@ -82,6 +84,39 @@ export const CONF_POSITIONS: readonly string[] = [
   "c_nntp_port", // 70
   "c_nntps_port",
 ];
+
+/**
+ * How CONF GET prints each position, as 902 does: text values print `(null)` when unset,
+ * numbers print atoi() of the value (0 when unset), and retired positions print a constant
+ * ("xxx", or 1).
+ */
+const TEXT_POSITIONS = new Set([
+  0,
+  1,
+  2,
+  9,
+  10,
+  12,
+  13,
+  18,
+  32,
+  34,
+  35,
+  36,
+  37,
+  48,
+  49,
+  53,
+  55,
+  56,
+  58,
+  59,
+  60,
+]);
+const CONSTANT_POSITIONS = new Map([[3, "xxx"], [15, "xxx"], [30, "1"], [44, "1"]]);
+
+/** The config table also holds CONF PUTSYS stanzas, under this prefix (never a c_ key). */
+const SYSCONFIG = "sysconfig/";
 
 /** A config key a client may name: no separators, no line breaks, not too long. */
 function configKey(raw: string | undefined): string {
@@ -103,7 +138,13 @@ async function confGet(s: Session): Promise<void> {
   const config = await readAllConfig(s.server.store);
   await s.listing(
     "Configuration...",
-    CONF_POSITIONS.map((key) => (key === "" ? "" : config.get(key) ?? "")),
+    CONF_POSITIONS.map((key, i) => {
+      const fixed = CONSTANT_POSITIONS.get(i);
+      if (fixed !== undefined) return fixed;
+      const value = config.get(key);
+      if (TEXT_POSITIONS.has(i)) return value ?? "(null)";
+      return String(atol(value));
+    }),
   );
 }
 
@@ -122,6 +163,11 @@ async function confSet(s: Session): Promise<void> {
   const store = s.server.store;
   const ops = changedOps(await readAllConfig(store), values);
   if (ops.length > 0) await store.write(ops);
+  await aideNotice(
+    s,
+    "Citadel Configuration Manager Message",
+    `The global system configuration has been edited by ${s.requireUser().fullname}.`,
+  );
   // Like Citadel, nothing is sent after the client's 000.
 }
 
@@ -138,29 +184,68 @@ export const adminCommands: CommandTable = {
           return await confSet(s);
         case "GETVAL": {
           const key = configKey(args[1]);
-          return await s.reply(`200 ${await readConfig(s.server.store, key)}|`);
+          const value = await s.server.store.get("config", [key]);
+          if (value === null) return await s.reply(`${Code.ERROR} |`);
+          return await s.reply(`${Code.OK} ${await readConfig(s.server.store, key)}|`);
         }
         case "PUTVAL": {
+          if (args.length < 3) throw new CtdlError(Code.ERROR, "name and value required");
           const key = configKey(args[1]);
-          if (args.length < 3) throw new CtdlError(512, "CONF PUTVAL takes key|value");
           // The value is everything after the key: a `|` in it is kept, not cut.
           const value = args.slice(2).join("|");
           const store = s.server.store;
           const ops = changedOps(await readAllConfig(store), [[key, value]]);
           if (ops.length > 0) await store.write(ops);
           else s.server.store.writeGuard?.();
-          return await s.reply("200 OK");
+          return await s.reply(`${Code.OK} setting '${key}' to '${value}'`);
         }
         case "LISTVAL": {
-          const config = await readAllConfig(s.server.store);
+          const store = s.server.store;
+          const values = [...await readAllConfig(store)].filter(([k]) => !k.startsWith(SYSCONFIG));
+          // 902 keeps its control record's counters among the config variables.
+          for (const c of ["MMflags", "MMhighest", "MMnextroom", "MMnextuser"] as const) {
+            values.push([c, String(await readCounter(store, c))]);
+          }
+          values.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
           return await s.listing(
             "all configuration variables",
-            [...config.entries()].map(([k, v]) => `${k}|${v}`),
+            values.map(([k, v]) => `${k}|${v}`),
           );
+        }
+        case "GETSYS": {
+          const name = args[1] ?? "";
+          const text = await s.server.store.get("config", [SYSCONFIG + name]);
+          if (text === null) throw new CtdlError(Code.ILLEGAL_VALUE, "No such configuration.");
+          const body = new TextDecoder().decode(text).replace(/\n$/, "");
+          return await s.listing(name, body === "" ? [] : body.split("\n"));
+        }
+        case "PUTSYS": {
+          const name = args[1] ?? "";
+          s.server.store.writeGuard?.();
+          await s.reply(`${Code.SEND_LISTING} ${name}`);
+          const lines = await s.readListing(100_000);
+          await s.server.store.write([
+            configOp(SYSCONFIG + name, lines.map((l) => l + "\n").join("")),
+          ]);
+          return;
         }
         default:
           throw new CtdlError(512, "Illegal option(s) specified.");
       }
+    },
+  },
+  GVDN: {
+    access: "user",
+    async run(s) {
+      // The site's own domain, then the internet config's local domains (902's cmd_gvdn).
+      const store = s.server.store;
+      const domains = [await readConfig(store, "c_fqdn", "localhost")];
+      const cfg = await store.get("config", [SYSCONFIG + "application/x-citadel-internet-config"]);
+      for (const line of new TextDecoder().decode(cfg ?? new Uint8Array()).split("\n")) {
+        const [domain, kind] = line.split("|");
+        if (domain && (kind === "localhost" || kind === "directory")) domains.push(domain);
+      }
+      await s.listing("Valid Domains", [...new Set(domains)]);
     },
   },
 };

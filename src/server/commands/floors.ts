@@ -15,7 +15,7 @@ async function createFloor(s: Session, args: string[]): Promise<void> {
     slot = -1;
     for (let n = 0; n < MAX_FLOORS; n++) {
       const f = await getFloor(r, n);
-      const inUse = f !== null && (f.flags & 1) !== 0;
+      const inUse = f !== null && (f.flags & FloorFlag.INUSE) !== 0;
       if (!inUse && slot < 0) slot = n;
       if (inUse && f.name.toLowerCase() === name.toLowerCase()) {
         throw new CtdlError(574, `Floor '${f.name}' already exists.`);
@@ -25,7 +25,9 @@ async function createFloor(s: Session, args: string[]): Promise<void> {
       throw new CtdlError(561, "There is no space available for a new floor.");
     }
     if (ok === 0) return { ops: [] };
-    return { ops: [floorOp(slot, { flags: 1, name, refcount: 0, ep_mode: 0, ep_value: 0 })] };
+    return {
+      ops: [floorOp(slot, { flags: FloorFlag.INUSE, name, refcount: 0, ep_mode: 0, ep_value: 0 })],
+    };
   });
   await s.reply(ok === 0 ? "200 ok to create..." : `200 ${slot}`);
 }
@@ -36,7 +38,7 @@ async function killFloor(s: Session, args: string[]): Promise<void> {
   const ok = intOr(args[1], 0);
   await s.server.store.update(async (r) => {
     const floor = num >= 0 && num < MAX_FLOORS ? await getFloor(r, num) : null;
-    if (!floor || (floor.flags & 1) === 0) {
+    if (!floor || (floor.flags & FloorFlag.INUSE) === 0) {
       throw new CtdlError(561, `Floor ${num} not in use.`);
     }
     if (floor.refcount !== 0) {
@@ -55,7 +57,7 @@ async function editFloor(s: Session, args: string[]): Promise<void> {
   if (name === "") throw new CtdlError(512, "Blank floor name not allowed.");
   await s.server.store.update(async (r) => {
     const floor = num >= 0 && num < MAX_FLOORS ? await getFloor(r, num) : null;
-    if (!floor || (floor.flags & 1) === 0) {
+    if (!floor || (floor.flags & FloorFlag.INUSE) === 0) {
       throw new CtdlError(561, `Floor ${num} is not in use.`);
     }
     return { ops: name === null ? [] : [floorOp(num, { ...floor, name })] };
@@ -71,7 +73,7 @@ export const floorCommands: CommandTable = {
       const floors = new Map(await listFloors(s.server.store));
       if (!floors.has(0)) floors.set(0, (await getFloor(s.server.store, 0))!);
       const lines = [...floors.entries()]
-        .filter(([n, f]) => n < MAX_FLOORS && (f.flags & 1) !== 0)
+        .filter(([n, f]) => n < MAX_FLOORS && (f.flags & FloorFlag.INUSE) !== 0)
         .sort(([a], [b]) => a - b)
         // Exactly three fields: Net::Citadel matches them with a greedy (.+)\|(.+)\|(.+).
         .map(([n, f]) => `${n}|${f.name}|${f.refcount}`);

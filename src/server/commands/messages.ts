@@ -23,6 +23,7 @@ import { AxLevel, getUser, UserFlag } from "../../store/users.ts";
 import { currentRoom, mailboxOwner, roomAccess, UA } from "../access.ts";
 import type { CommandTable, Session } from "../session.ts";
 import { postLocalMessage } from "../post_message.ts";
+import { ownAddress } from "../addresses.ts";
 
 /** Citadel's default c_maxmsglen: longer message texts are cut (the rest is read and dropped). */
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
@@ -203,12 +204,6 @@ async function validateRecipients(s: Session, list: string): Promise<Recipients>
     if (!users.some((u) => u.usernum === user!.usernum)) users.push(user);
   }
   return { users };
-}
-
-/** The user's own Internet address: the first of their addresses, else `Full_Name@fqdn`. */
-function ownAddress(user: User, fqdn: string): string {
-  const first = user.emailaddrs.split("|").map((a) => a.trim()).find((a) => a !== "");
-  return first ?? `${user.fullname.replace(/ /g, "_")}@${fqdn}`;
 }
 
 /** RFC 2047 (B) encoding of a header value that is not plain ASCII, as Citadel stores it. */

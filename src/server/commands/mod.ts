@@ -16,6 +16,8 @@ import { singleUserCommands } from "./single_user.ts";
 import { syncCommands } from "./sync.ts";
 import { systemMessageCommands } from "./system_messages.ts";
 import { userCommands } from "./users.ts";
+import { pagingCommands } from "./paging.ts";
+import { userDirectoryCommands } from "./user_directory.ts";
 
 /**
  * The command table: every verb the server answers, one family per file. A new command is
@@ -35,6 +37,8 @@ export const COMMANDS: CommandTable = {
   ...roomAideCommands,
   ...floorCommands,
   ...userCommands,
+  ...pagingCommands,
+  ...userDirectoryCommands,
   ...adminCommands,
   ...migrateCommands,
   ...messageCommands,

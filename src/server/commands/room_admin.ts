@@ -9,6 +9,7 @@ import {
   RoomFlag,
   RoomFlag2,
   roomKey,
+  roomMessages,
   roomOp,
   stripMailboxPrefix,
   View,
@@ -18,7 +19,8 @@ import type { Op } from "../../store/store.ts";
 import type { Room } from "../../store/tables.ts";
 import { AxLevel } from "../../store/users.ts";
 import { atol, intOr } from "../args.ts";
-import { currentRoom, isRoomAide, mailboxOwner, roomAideRoom } from "../access.ts";
+import { currentRoom, enterBaseRoom, isRoomAide, mailboxOwner, roomAideRoom } from "../access.ts";
+import { deleteFromRoom } from "../../store/messages.ts";
 import { aideNotice } from "../post_message.ts";
 import { instantFlag, updateVisit, usableFloor } from "../room_state.ts";
 import type { CommandTable, Session } from "../session.ts";
@@ -90,7 +92,7 @@ async function create(s: Session, args: string[]): Promise<void> {
     defaultview: view,
     // Citadel makes the creator room aide of a private room when c_creataide is set, and
     // of a blog room always.
-    roomaide: ((flags & RoomFlag.PRIVATE) && creataide) || view === 10 ? user.usernum : -1,
+    roomaide: ((flags & RoomFlag.PRIVATE) && creataide) || view === View.BLOG ? user.usernum : -1,
   });
   if (!avoidAccess) {
     await updateVisit(s, room, (v) => ({
@@ -98,6 +100,11 @@ async function create(s: Session, args: string[]): Promise<void> {
       flags: (v.flags & ~(VisitFlag.FORGET | VisitFlag.LOCKOUT)) | VisitFlag.ACCESS,
     }));
   }
+  await aideNotice(
+    s,
+    "Room Creation Message",
+    `A new room called "${given}" has been created by ${user.fullname}`,
+  );
   await s.reply(`200 '${given}' has been created.`);
 }
 
@@ -112,7 +119,7 @@ async function setRoom(s: Session, args: string[]): Promise<void> {
     throw new CtdlError(550, `You do not have permission to edit '${room.name}'`);
   }
   // Citadel's is_noneditable: a user's Mail room keeps its name and settings.
-  if (isMailbox && room.name.replace(/^\d+\./, "").toLowerCase() === "mail") {
+  if (isMailbox && stripMailboxPrefix(room.name).toLowerCase() === "mail") {
     throw new CtdlError(560, "Cannot edit this room.");
   }
   if (args.length < 4) {
@@ -207,7 +214,63 @@ async function setRoom(s: Session, args: string[]): Promise<void> {
     return { ops };
   });
   s.room = (await getRoom(store, newName)) ?? s.room;
+  await aideNotice(
+    s,
+    "Room modification Message",
+    `The room "${room.name}" has been edited by ${user.fullname}.`,
+  );
   await s.reply("200 Ok");
+}
+
+/**
+ * KILL 0|1: checks, then deletes the current room with its messages, and puts the session
+ * back in the base room. 902 instead renames a killed room to `9999999999.<hex>.0001.<name>`
+ * and leaves it in Aides' room lists (a bug its README lists); ctdlsync removes it.
+ */
+async function killRoom(s: Session, args: string[]): Promise<void> {
+  const store = s.server.store;
+  const user = s.requireUser();
+  const room = await currentRoom(s);
+  const system = [
+    await readConfig(store, "c_baseroom", "Lobby"),
+    await readConfig(store, "c_aideroom", "Aide"),
+  ]
+    .some((n) => n.toLowerCase() === room.name.toLowerCase());
+  if (system || (room.flags & RoomFlag.MAILBOX && mailboxOwner(room) !== user.usernum)) {
+    throw new CtdlError(560, "Can't delete this room.");
+  }
+  if (!isRoomAide(user, room) && mailboxOwner(room) !== user.usernum) {
+    throw new CtdlError(560, "Can't delete this room.");
+  }
+  if (atol(args[0]) === 0) {
+    await s.reply("200 ok to delete.");
+    return;
+  }
+  for (const n of await roomMessages(store, room.number)) {
+    await deleteFromRoom(store, room.name, n).catch((e) => {
+      if (!(e instanceof CtdlError && e.code === 575)) throw e;
+    });
+  }
+  await store.update(async (r) => {
+    const fresh = await getRoom(r, room.name);
+    if (!fresh || fresh.number !== room.number) return { ops: [] };
+    const ops: Op[] = [{ table: "rooms", key: [roomKey(room.name)], value: null }];
+    const floor = await getFloor(r, fresh.floor);
+    if (floor) {
+      ops.push(floorOp(fresh.floor, { ...floor, refcount: Math.max(0, floor.refcount - 1) }));
+    }
+    if (await r.get("roominfo", [room.number])) {
+      ops.push({ table: "roominfo", key: [room.number], value: null });
+    }
+    return { ops };
+  });
+  await enterBaseRoom(s);
+  await aideNotice(
+    s,
+    "Room Purger Message",
+    `The room "${room.name}" has been deleted by ${user.fullname}.`,
+  );
+  await s.reply(`200 '${room.name}' deleted.`);
 }
 
 /** Making and editing rooms: CRE8, GETR, SETR, KILL. */
@@ -217,7 +280,7 @@ export const roomAdminCommands: CommandTable = {
     access: "user",
     async run(s) {
       const room = await roomAideRoom(s);
-      const name = room.flags & RoomFlag.MAILBOX ? room.name.replace(/^\d+\./, "") : room.name;
+      const name = room.flags & RoomFlag.MAILBOX ? stripMailboxPrefix(room.name) : room.name;
       const fields = [
         name,
         room.flags & RoomFlag.PASSWORDED ? room.password : "",
@@ -232,4 +295,5 @@ export const roomAdminCommands: CommandTable = {
     },
   },
   SETR: { access: "user", run: setRoom },
+  KILL: { access: "user", run: killRoom },
 };

@@ -1,7 +1,7 @@
 import { readConfig } from "../../store/control.ts";
 import { getVisit, listRooms, RoomFlag } from "../../store/rooms.ts";
 import type { Room } from "../../store/tables.ts";
-import { atol, intOr } from "../args.ts";
+import { intOr } from "../args.ts";
 import { accessBits, displayRoomName, UA } from "../access.ts";
 import type { CommandTable, Session } from "../session.ts";
 

@@ -11,7 +11,7 @@ function noop(s: Session): Promise<void> {
   return s.reply(s.instantMessages.length > 0 ? "200*ok" : "200 ok");
 }
 
-/** Session-level commands: NOOP, QNOP, ECHO, INFO, IDEN, TIME, MORE, ASYN, MSGP, GEXP, QUIT. */
+/** Session-level commands: NOOP, QNOP, ECHO, INFO, IDEN, TIME, MORE, MSGP, QUIT. */
 export const sessionCommands: CommandTable = {
   NOOP: { access: "any", run: noop },
   // QNOP keeps the session alive and, unlike NOOP, gets no reply at all.
@@ -54,8 +54,9 @@ export const sessionCommands: CommandTable = {
   IDEN: {
     access: "any",
     async run(s, args) {
-      if (args.length < 4) throw new CtdlError(512, "IDEN takes dev|client|rev|description");
+      if (args.length < 4) throw new CtdlError(512, "usage error");
       s.client = args[3];
+      s.clientHost = args[4] ?? "";
       await s.reply("200 Ok");
     },
   },
@@ -73,7 +74,6 @@ export const sessionCommands: CommandTable = {
       await s.reply(`200 ${await readConfig(s.server.store, "c_moreprompt", "<more>")}`);
     },
   },
-  ASYN: { access: "any", run: (s) => s.reply("200 0") },
   MSGP: {
     access: "any",
     async run(s, args) {
@@ -84,18 +84,6 @@ export const sessionCommands: CommandTable = {
         s.preferredTypes = args.filter((a) => a !== "").map((a) => a.toLowerCase());
       }
       await s.reply("200 Preferred MIME formats have been set.");
-    },
-  },
-  GEXP: {
-    access: "user",
-    async run(s) {
-      const im = s.instantMessages.shift();
-      if (!im) throw new CtdlError(570, "No instant messages waiting.");
-      const more = s.instantMessages.length > 0 ? 1 : 0;
-      await s.listing(
-        `${more}|${im.time}|0|${im.from}|${s.server.options.hostname}|`,
-        im.text.split("\n"),
-      );
     },
   },
   QUIT: {

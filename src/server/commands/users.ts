@@ -23,7 +23,8 @@ import {
   userKey,
   userOps,
 } from "../../store/users.ts";
-import { enterBaseRoom, mailboxOwner } from "../access.ts";
+import { enterBaseRoom } from "../access.ts";
+import { userAddress } from "../addresses.ts";
 import { intOr } from "../args.ts";
 import type { CommandTable } from "../session.ts";
 import { checkSingleUser, completeLogin } from "./login.ts";
@@ -45,22 +46,27 @@ export function strproc(name: string): string {
 }
 
 /**
- * The personal rooms Citadel's create_user makes for every new account: Mail, Sent Items,
- * Trash and Drafts, in the user's own namespace.
+ * The personal rooms Citadel 902 makes for every account: Mail, Sent Items, Trash, Drafts,
+ * Calendar, Contacts, Notes and Tasks, private rooms in the user's own namespace.
  */
 async function createPersonalRooms(store: Store, user: User): Promise<void> {
   const rooms: [string, number][] = [
     ["Mail", View.MAILBOX],
     ["Sent Items", View.MAILBOX],
     ["Trash", View.MAILBOX],
-    ["Drafts", 9 /* VIEW_DRAFTS */],
+    ["Drafts", View.MAILBOX],
+    ["Calendar", View.CALENDAR],
+    ["Contacts", View.ADDRESSBOOK],
+    ["Notes", View.NOTES],
+    ["Tasks", View.TASKS],
   ];
   for (const [name, view] of rooms) {
     const full = mailboxName(user.usernum, name);
     if (await getRoom(store, full)) continue;
     await createRoom(store, {
       name: full,
-      flags: RoomFlag.INUSE | RoomFlag.MAILBOX,
+      flags: RoomFlag.INUSE | RoomFlag.PRIVATE | RoomFlag.MAILBOX,
+      order: 0,
       defaultview: view,
     });
   }
@@ -110,7 +116,7 @@ function userNameArg(raw: string | undefined): string {
   return name;
 }
 
-/** User commands: NEWU, SETP, CHEK, GETU, SETU, CREU, AGUP, ASUP, LIST, QUSR, RWHO. */
+/** User commands: NEWU, SETP, CHEK, GETU, SETU, CREU, AGUP, ASUP, LIST. */
 export const userCommands: CommandTable = {
   NEWU: {
     access: "any",
@@ -170,7 +176,7 @@ export const userCommands: CommandTable = {
           ((await readCounter(store, "MMflags")) & MM_VALID)
         ? 1
         : 0;
-      const email = user.emailaddrs.split("|")[0]?.trim() ?? "";
+      const email = await userAddress(store, user);
       await s.reply(`200 ${await newMailCount(store, user)}|${regis}|${vali}|${email}|`);
     },
   },
@@ -271,33 +277,6 @@ export const userCommands: CommandTable = {
         if (search !== "" && !u.fullname.toLowerCase().includes(search)) continue;
         lines.push(
           `${u.fullname}|${u.axlevel}|${u.usernum}|${u.lastcall}|${u.timescalled}|${u.posted}||`,
-        );
-      }
-      await s.listing("", lines);
-    },
-  },
-  QUSR: {
-    access: "any",
-    async run(s, _args, raw) {
-      const user = await getUser(s.server.store, raw.trim());
-      if (!user || user.axlevel <= AxLevel.DELETED) throw new CtdlError(570, "No such user.");
-      await s.reply(`200 ${user.fullname}`);
-    },
-  },
-  RWHO: {
-    access: "any",
-    async run(s) {
-      const lines: string[] = [];
-      const sessions = [...s.server.sessions].sort((a, b) => a.id - b.id);
-      for (const o of sessions) {
-        const user = o.user ? o.user.fullname : "(not logged in)";
-        // Mailbox rooms show without their owner's number prefix.
-        const room = o.room
-          ? (mailboxOwner(o.room) ? o.room.name.replace(/^\d+\./, "") : o.room.name)
-          : "";
-        const loggedIn = o.user ? 1 : 0;
-        lines.push(
-          `${o.id}|${user}|${room}|${o.remote}|${o.client}|${o.lastActive}|${o.lastCommand}|.||||${loggedIn}`,
         );
       }
       await s.listing("", lines);

@@ -3,7 +3,7 @@ import { readConfig } from "../../store/control.ts";
 import { getVisit, VisitFlag } from "../../store/rooms.ts";
 import { markSeen, seenUpTo } from "../../store/seen_set.ts";
 import { AxLevel } from "../../store/users.ts";
-import { atol, intOr } from "../args.ts";
+import { intOr } from "../args.ts";
 import { currentRoom, enterBaseRoom } from "../access.ts";
 import { updateVisit } from "../room_state.ts";
 import type { CommandTable } from "../session.ts";

@@ -1,0 +1,134 @@
+import { Code, CtdlError } from "../../errors.ts";
+import { readConfig } from "../../store/control.ts";
+import { RoomFlag, stripMailboxPrefix } from "../../store/rooms.ts";
+import { AxLevel, getUser, userKey } from "../../store/users.ts";
+import { atol } from "../args.ts";
+import { userAddress } from "../addresses.ts";
+import { mailboxOwner } from "../access.ts";
+import type { CommandTable, Session } from "../session.ts";
+
+/** The sessions of `name` that take pages from `from` (DEXP stops all but an Aide's). */
+function pageTargets(s: Session, name: string, fromAide: boolean): Session[] {
+  const key = userKey(name);
+  return [...s.server.sessions].filter((o) =>
+    o.user && userKey(o.user.fullname) === key && (fromAide || !o.pagesDisabled)
+  );
+}
+
+/** Queues a page on each target; sessions in ASYN mode hear of it at once. */
+async function deliver(s: Session, targets: Session[], text: string): Promise<void> {
+  const from = s.requireUser();
+  const address = await userAddress(s.server.store, from);
+  const time = Math.floor(Date.now() / 1000);
+  for (const o of targets) {
+    o.instantMessages.push({ from: from.fullname, time, text, address });
+    o.lastPager = from.fullname;
+    if (o.asyncMode) await o.notify("902 instant msg");
+  }
+}
+
+/** The room RWHO shows for `o` to `viewer`: blank where the viewer may not know it. */
+function shownRoom(viewer: Session, o: Session): string {
+  const room = o.room;
+  if (!room) return "";
+  if (mailboxOwner(room)) return stripMailboxPrefix(room.name);
+  const isAide = (viewer.user?.axlevel ?? 0) >= AxLevel.AIDE;
+  return room.flags & RoomFlag.PRIVATE && !isAide && viewer !== o ? "" : room.name;
+}
+
+/** Who is online and paging: RWHO, STEL, SEXP, GEXP, DEXP, ASYN. */
+export const pagingCommands: CommandTable = {
+  RWHO: {
+    access: "any",
+    async run(s) {
+      const isAide = (s.user?.axlevel ?? 0) >= AxLevel.AIDE;
+      const lines: string[] = [];
+      // Newest session first, as 902 lists them.
+      for (const o of [...s.server.sessions].sort((a, b) => b.id - a.id)) {
+        if (o.stealth && o !== s && !isAide) continue;
+        const user = o.user ? o.user.fullname : "(not logged in)";
+        const host = o.clientHost || o.remote;
+        const fields = [o.id, user, shownRoom(s, o), host, o.client, o.lastActive, o.lastCommand];
+        lines.push(`${fields.join("|")}|.||||${o.user ? 1 : 0}`);
+      }
+      await s.listing(" ", lines);
+    },
+  },
+  STEL: {
+    access: "user",
+    async run(s, args) {
+      s.stealth = atol(args[0]) !== 0;
+      await s.reply(`${Code.OK} ${s.stealth ? 1 : 0}`);
+    },
+  },
+  DEXP: {
+    access: "user",
+    async run(s, args) {
+      s.pagesDisabled = atol(args[0]) !== 0;
+      await s.reply(`${Code.OK} ${s.pagesDisabled ? 1 : 0}`);
+    },
+  },
+  ASYN: {
+    access: "any",
+    async run(s, args) {
+      s.asyncMode = atol(args[0]) !== 0;
+      await s.reply(`${Code.OK} ${s.asyncMode ? 1 : 0}`);
+    },
+  },
+  SEXP: {
+    access: "user",
+    async run(s, args) {
+      const user = s.requireUser();
+      const fromAide = user.axlevel >= AxLevel.AIDE;
+      let to = args[0] ?? "";
+      const text = args[1] ?? "";
+      if (to === "") {
+        if (!s.lastPager) throw new CtdlError(Code.NO_SUCH_USER, "You were not previously paged.");
+        to = s.lastPager;
+      }
+      let targets: Session[];
+      if (to.toLowerCase() === "broadcast") {
+        if (!fromAide) {
+          throw new CtdlError(
+            Code.HIGHER_ACCESS_REQUIRED,
+            "Higher access required to send a broadcast.",
+          );
+        }
+        targets = [...s.server.sessions].filter((o) => o.user);
+      } else {
+        const target = await getUser(s.server.store, to);
+        if (!target) throw new CtdlError(Code.NO_SUCH_USER, `'${to}' does not exist.`);
+        targets = pageTargets(s, target.fullname, fromAide);
+        if (targets.length === 0) {
+          throw new CtdlError(
+            Code.RESOURCE_NOT_OPEN,
+            `'${target.fullname}' is not logged in or is not accepting pages.`,
+          );
+        }
+      }
+      if (text === "-") {
+        await s.reply(
+          `${Code.SEND_LISTING} Transmit message (will deliver to ${targets.length} users)`,
+        );
+        const lines = await s.readListing(1000);
+        await deliver(s, targets, lines.join("\n"));
+        return;
+      }
+      await deliver(s, targets, text);
+      await s.reply(`${Code.OK} Message sent.`);
+    },
+  },
+  GEXP: {
+    access: "user",
+    async run(s) {
+      const im = s.instantMessages.shift();
+      if (!im) throw new CtdlError(Code.MESSAGE_NOT_FOUND, "No instant messages waiting.");
+      const more = s.instantMessages.length > 0 ? 1 : 0;
+      const node = await readConfig(s.server.store, "c_nodename", "ctdlsync");
+      await s.listing(
+        `${more}|${im.time}|0|${im.from}|${node}|${im.address ?? ""}`,
+        im.text.split("\n"),
+      );
+    },
+  },
+};
