@@ -25,7 +25,8 @@ export function messageId(time: number, msgnum: number, fqdn: string): string {
 export interface LocalPost {
   anon?: number;
   format?: number;
-  fields: Record<string, string>;
+  /** Field values by letter: text (UTF-8 encoded) or the bytes to store. */
+  fields: Record<string, string | Uint8Array>;
 }
 
 /**
@@ -49,7 +50,7 @@ export function postLocalMessage(
     const now = Math.floor(Date.now() / 1000);
     const fqdn = await readConfig(store, "c_fqdn", "localhost");
     const next = (await readCounter(store, "MMhighest")) + 1;
-    const fields: Record<string, string> = {
+    const fields: Record<string, string | Uint8Array> = {
       I: messageId(now, next, fqdn),
       T: String(now),
       N: await readConfig(store, "c_nodename", "ctdlsync"),

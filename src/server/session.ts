@@ -1,5 +1,6 @@
 import { CtdlError } from "../errors.ts";
 import { log } from "../log.ts";
+import { fromBinaryString, toBinaryString } from "../message/binary_string.ts";
 import { getUser } from "../store/users.ts";
 import type { Room, User } from "../store/tables.ts";
 import { BlockReader, LineTooLongError, MAX_LINE } from "../wire/block_reader.ts";
@@ -136,6 +137,44 @@ export class Session {
       if (lines.length >= maxLines) throw new CtdlError(511, "too many lines");
       lines.push(line);
     }
+  }
+
+  /**
+   * Reads a client-sent message body up to its `000`, byte-exact: each line comes back as a
+   * binary string (one char per byte), never decoded. Text past `maxBytes` is read and
+   * dropped, as Citadel does, so the client stays in step; over-long lines are dropped.
+   */
+  async readBinaryListing(maxBytes: number, maxLine = 1 << 20): Promise<string[]> {
+    await this.out.flush();
+    const lines: string[] = [];
+    let total = 0;
+    while (true) {
+      let line: Uint8Array | null;
+      try {
+        line = await this.reader.readLineBytes(maxLine);
+      } catch (e) {
+        if (e instanceof LineTooLongError) continue;
+        throw e;
+      }
+      if (line === null) throw new CtdlError(500, "connection closed during upload");
+      if (line.length === 3 && line[0] === 0x30 && line[1] === 0x30 && line[2] === 0x30) {
+        return lines;
+      }
+      total += line.length + 1;
+      if (total <= maxBytes) lines.push(toBinaryString(line));
+    }
+  }
+
+  /** Sends `<code> <header>`, lines given as binary strings (sent as their bytes), `000`. */
+  async binaryListing(header: string, lines: Iterable<string>, code = 100): Promise<void> {
+    await this.reply(`${code} ${header}`);
+    await this.binaryLines(lines);
+    await this.reply("000");
+  }
+
+  /** Sends lines given as binary strings, as their bytes (no header, no `000`). */
+  async binaryLines(lines: Iterable<string>): Promise<void> {
+    for (const line of lines) await this.out.write(fromBinaryString(line + "\n"));
   }
 
   /** The logged-in user, or a 520 error. */

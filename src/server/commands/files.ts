@@ -3,7 +3,7 @@ import { fromBinaryString, toBinaryString } from "../../message/binary_string.ts
 import { fieldBytes } from "../../message/message.ts";
 import { decodePart, findPart } from "../../message/mime.ts";
 import { readConfig } from "../../store/control.ts";
-import { messageInRoom } from "./messages.ts";
+import { messageInRoom } from "../message_access.ts";
 import { listRoomFiles, readRoomFile, roomFileOp, statRoomFile } from "../../store/room_files.ts";
 import { concat } from "../../store/store.ts";
 import { RoomFlag, RoomFlag2 } from "../../store/rooms.ts";

@@ -2,7 +2,10 @@ import type { CommandTable } from "../session.ts";
 import { adminCommands } from "./admin.ts";
 import { fileCommands } from "./files.ts";
 import { loginCommands } from "./login.ts";
-import { messageCommands } from "./messages.ts";
+import { messageAdminCommands } from "./message_admin.ts";
+import { messageListCommands } from "./message_lists.ts";
+import { postingCommands } from "./posting.ts";
+import { readingCommands } from "./reading.ts";
 import { migrateCommands } from "./migrate.ts";
 import { floorCommands } from "./floors.ts";
 import { gotoCommands } from "./goto.ts";
@@ -41,6 +44,9 @@ export const COMMANDS: CommandTable = {
   ...userDirectoryCommands,
   ...adminCommands,
   ...migrateCommands,
-  ...messageCommands,
+  ...messageListCommands,
+  ...readingCommands,
+  ...postingCommands,
+  ...messageAdminCommands,
   ...fileCommands,
 };

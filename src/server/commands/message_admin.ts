@@ -1,0 +1,72 @@
+import { CtdlError } from "../../errors.ts";
+import { toBinaryString } from "../../message/binary_string.ts";
+import { deleteFromRoom, getMessage } from "../../store/messages.ts";
+import { RoomFlag2 } from "../../store/rooms.ts";
+import { TABLES } from "../../store/tables.ts";
+import { atol } from "../args.ts";
+import { currentRoom, mailboxOwner, roomAccess, UA } from "../access.ts";
+import { rawField } from "../message_access.ts";
+import type { CommandTable } from "../session.ts";
+
+/** Deleting, moving and finding messages: DELE, MOVE, EUID. */
+export const messageAdminCommands: CommandTable = {
+  DELE: {
+    access: "user",
+    async run(s, args) {
+      const user = s.requireUser();
+      const nums = (args[0] ?? "").split(",").map((t) => t.trim()).filter((t) => t !== "")
+        .map(atol);
+      if (nums.length === 0) {
+        await s.reply("200 Nothing to do.");
+        return;
+      }
+      const store = s.server.store;
+      const room = await currentRoom(s);
+      const { ua } = await roomAccess(store, user, room);
+      // Aides, the room aide and a mailbox's owner may delete anything; in a collaborative
+      // delete room (QR2_COLLABDEL) a poster may delete their own messages.
+      const anything = (ua & UA.ADMINALLOWED) !== 0 || mailboxOwner(room) === user.usernum;
+      const own = !anything && (room.flags2 & RoomFlag2.COLLABDEL) !== 0 &&
+        (ua & UA.DELETEALLOWED) !== 0;
+      if (!anything && !own) throw new CtdlError(550, "Higher access required.");
+      const present: number[] = [];
+      for (const n of nums) {
+        if (n <= 0 || !await store.get("msglists", [room.number, n])) continue;
+        if (own) {
+          const msg = await getMessage(store, n);
+          if (
+            !msg || rawField(msg, "A") !== toBinaryString(new TextEncoder().encode(user.fullname))
+          ) {
+            throw new CtdlError(550, "Higher access required.");
+          }
+        }
+        if (!present.includes(n)) present.push(n);
+      }
+      let deleted = 0;
+      for (const n of present) {
+        try {
+          await deleteFromRoom(store, room.name, n);
+          deleted++;
+        } catch (e) {
+          if (!(e instanceof CtdlError && e.code === 575)) throw e;
+        }
+      }
+      if (deleted === 0) throw new CtdlError(575, "Message not found.");
+      await s.reply(`200 ${deleted} message${deleted === 1 ? "" : "s"} deleted.`);
+    },
+  },
+  EUID: {
+    access: "user",
+    async run(s, _args, rawArgs) {
+      const room = await currentRoom(s);
+      const euid = rawArgs.split("|")[0];
+      const store = s.server.store;
+      const held = await store.get("euidindex", [room.number, euid]);
+      const msgnum = held ? TABLES.euidindex.codec.decode(held) : 0;
+      if (msgnum <= 0 || !await store.get("msglists", [room.number, msgnum])) {
+        throw new CtdlError(575, "not found");
+      }
+      await s.reply(`200 ${msgnum}`);
+    },
+  },
+};

@@ -1,0 +1,137 @@
+import { CtdlError } from "../../errors.ts";
+import { toBinaryString } from "../../message/binary_string.ts";
+import { type CitadelMessage, fieldBytes } from "../../message/message.ts";
+import { fieldForMnemonic } from "../../message/mnemonics.ts";
+import { getMessage } from "../../store/messages.ts";
+import { roomMessages } from "../../store/rooms.ts";
+import { isSeen, parseSeen } from "../../store/seen_set.ts";
+import { UserFlag } from "../../store/users.ts";
+import { atol } from "../args.ts";
+import { currentRoom, roomAccess } from "../access.ts";
+import { rawField } from "../message_access.ts";
+import type { CommandTable, Session } from "../session.ts";
+
+/** Citadel's CtdlMsgCmp: every template field must equal the message's (case-insensitive). */
+function matchesTemplate(msg: CitadelMessage, template: Map<string, string>): boolean {
+  const fold = (v: string) => v.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  for (const [type, want] of template) {
+    const have = fieldBytes(msg, type);
+    if (have === undefined) {
+      if (want !== "") return false;
+    } else if (fold(toBinaryString(have)) !== fold(want)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const MSGS_MODES = ["OLD", "NEW", "FIRST", "LAST", "GT", "LT", "SEARCH"] as const;
+
+/** Citadel's CtdlForEachMessage: which messages of the room a MSGS mode selects. */
+function selectMessages(
+  nums: number[],
+  mode: string,
+  ref: number,
+  seen: string,
+  lastOld: boolean,
+): number[] {
+  const ranges = parseSeen(seen);
+  const out: number[] = [];
+  let lastold = 0;
+  let printedLastold = false;
+  nums.forEach((n, a) => {
+    const isSeenMsg = mode === "ALL" ? false : isSeen(ranges, n);
+    if (isSeenMsg) lastold = n;
+    const selected = mode === "ALL" ||
+      (mode === "OLD" && isSeenMsg) ||
+      (mode === "NEW" && !isSeenMsg) ||
+      (mode === "LAST" && a >= nums.length - ref) ||
+      (mode === "FIRST" && a < ref) ||
+      (mode === "GT" && n > ref) ||
+      (mode === "LT" && n < ref);
+    if (!selected) return;
+    // US_LASTOLD: "new" also shows the last message already read, for context.
+    if (mode === "NEW" && lastOld && lastold > 0 && !printedLastold && !isSeenMsg) {
+      out.push(lastold);
+      printedLastold = true;
+    }
+    out.push(n);
+  });
+  return out;
+}
+
+/** The lines MSGS sends for the selected messages in the listing mode asked for. */
+async function msgsLines(s: Session, nums: number[], format: number): Promise<string[]> {
+  if (format !== 1 && format !== 4) return nums.map(String);
+  const out: string[] = [];
+  for (const n of nums) {
+    const msg = await getMessage(s.server.store, n);
+    if (format === 1) {
+      if (!msg) {
+        out.push(`${n}|0|||||`);
+        continue;
+      }
+      // The listing is |-separated and Citadel does not escape: a | in a subject becomes -.
+      const f = (t: string) => rawField(msg, t).replace(/\|/g, "-");
+      out.push(`${n}|${f("T") || "0"}|${f("A")}|${f("N")}|${f("F")}|${f("U")}|`);
+    } else {
+      out.push(msg ? `${n}|${rawField(msg, "E")}|${rawField(msg, "T") || "0"}` : `${n}||`);
+    }
+  }
+  return out;
+}
+
+/** Message lists: MSGS in every mode, and SRCH. */
+export const messageListCommands: CommandTable = {
+  MSGS: {
+    access: "user",
+    async run(s, args) {
+      const user = s.requireUser();
+      const room = await currentRoom(s);
+      const word = (args[0] ?? "").toUpperCase();
+      const mode = MSGS_MODES.find((m) => word.startsWith(m)) ?? "ALL";
+      if (mode === "SEARCH") {
+        throw new CtdlError(530, "Full text index is not enabled on this server.");
+      }
+      const ref = atol(args[1]);
+      const withTemplate = atol(args[2]) !== 0;
+      const format = atol(args[3]);
+      let template: Map<string, string> | null = null;
+      if (withTemplate) {
+        await s.reply("800 Send template then receive message list");
+        template = new Map();
+        for (const line of await s.readBinaryListing(64 * 1024)) {
+          const [name, value = ""] = line.split("|");
+          const type = fieldForMnemonic(name.toLowerCase());
+          if (type && type >= "A" && type <= "Z") template.set(type, value);
+        }
+      }
+      let nums = await roomMessages(s.server.store, room.number);
+      if (template && template.size > 0) {
+        const kept: number[] = [];
+        for (const n of nums) {
+          const msg = await getMessage(s.server.store, n);
+          if (!msg || matchesTemplate(msg, template)) kept.push(n);
+        }
+        nums = kept;
+      }
+      const { visit } = await roomAccess(s.server.store, user, room);
+      const chosen = selectMessages(
+        nums,
+        mode,
+        ref,
+        visit.seen,
+        (user.flags & UserFlag.LASTOLD) !== 0,
+      );
+      const lines = await msgsLines(s, chosen, format);
+      if (template) {
+        // After 800 the client reads a bare list: no second result line.
+        await s.binaryLines(lines);
+        await s.reply("000");
+      } else {
+        // Citadel's header is "100" and two spaces.
+        await s.binaryListing(" ", lines);
+      }
+    },
+  },
+};
