@@ -78,7 +78,7 @@ export function postLocalMessage(
 export async function aideNotice(s: Session, subject: string, text: string): Promise<void> {
   const store = s.server.store;
   const aideRoom = await readConfig(store, "c_aideroom", "Aide");
-  const fields = { A: "Citadel", O: aideRoom, U: subject, M: text + "\n" };
+  const fields = { P: "Citadel", A: "Citadel", O: aideRoom, U: subject, M: text + "\n" };
   const fqdn = await readConfig(store, "c_fqdn", "localhost");
   await serialised(store, async () => {
     const now = Math.floor(Date.now() / 1000);

@@ -1,25 +1,57 @@
 import { CtdlError } from "../../errors.ts";
 import { toBinaryString } from "../../message/binary_string.ts";
-import { deleteFromRoom, getMessage } from "../../store/messages.ts";
+import { deleteFromRoom, getMessage, linkToRoom } from "../../store/messages.ts";
 import { RoomFlag2 } from "../../store/rooms.ts";
 import { TABLES } from "../../store/tables.ts";
 import { atol } from "../args.ts";
-import { currentRoom, mailboxOwner, roomAccess, UA } from "../access.ts";
+import { currentRoom, mailboxOwner, resolveRoom, roomAccess, UA } from "../access.ts";
 import { rawField } from "../message_access.ts";
-import type { CommandTable } from "../session.ts";
+import type { CommandTable, Session } from "../session.ts";
+
+/**
+ * MOVE msgnums|room|copy: copies messages of the current room into another room, and
+ * unless `copy` takes them out of this one. Moving needs the right to delete here; both
+ * need the right to post there.
+ */
+async function moveMessages(s: Session, args: string[]): Promise<void> {
+  const store = s.server.store;
+  const user = s.requireUser();
+  const room = await currentRoom(s);
+  const targetName = args[1] ?? "";
+  const target = await resolveRoom(store, user, targetName);
+  if (!target) throw new CtdlError(572, `'${targetName}' does not exist.`);
+  if (target.number === room.number) {
+    throw new CtdlError(574, "Source and target rooms are the same.");
+  }
+  const copy = atol(args[2]) !== 0;
+  const here = (await roomAccess(store, user, room)).ua;
+  const there = (await roomAccess(store, user, target)).ua;
+  const mayTake = (here & UA.ADMINALLOWED) !== 0 || mailboxOwner(room) === user.usernum;
+  if (!mayTake || !(there & UA.POSTALLOWED)) {
+    throw new CtdlError(550, "Higher access required.");
+  }
+  const nums = (args[0] ?? "").split(",").map(atol).filter((n) => n > 0);
+  let done = 0;
+  for (const n of nums) {
+    if (!await store.get("msglists", [room.number, n])) continue;
+    await linkToRoom(store, target.name, n);
+    if (!copy) await deleteFromRoom(store, room.name, n);
+    done++;
+  }
+  if (done === 0) throw new CtdlError(575, "Message not found.");
+  await s.reply(`200 Message(s) ${copy ? "copied" : "moved"}.`);
+}
 
 /** Deleting, moving and finding messages: DELE, MOVE, EUID. */
 export const messageAdminCommands: CommandTable = {
+  MOVE: { access: "user", run: moveMessages },
   DELE: {
     access: "user",
     async run(s, args) {
       const user = s.requireUser();
       const nums = (args[0] ?? "").split(",").map((t) => t.trim()).filter((t) => t !== "")
         .map(atol);
-      if (nums.length === 0) {
-        await s.reply("200 Nothing to do.");
-        return;
-      }
+      if (nums.length === 0) throw new CtdlError(575, "Message not found.");
       const store = s.server.store;
       const room = await currentRoom(s);
       const { ua } = await roomAccess(store, user, room);

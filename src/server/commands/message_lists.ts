@@ -3,11 +3,13 @@ import { toBinaryString } from "../../message/binary_string.ts";
 import { type CitadelMessage, fieldBytes } from "../../message/message.ts";
 import { fieldForMnemonic } from "../../message/mnemonics.ts";
 import { getMessage } from "../../store/messages.ts";
-import { roomMessages } from "../../store/rooms.ts";
+import { readConfig } from "../../store/control.ts";
+import { searchMessages } from "../../store/fulltext.ts";
+import { listRooms, roomMessages } from "../../store/rooms.ts";
 import { isSeen, parseSeen } from "../../store/seen_set.ts";
 import { UserFlag } from "../../store/users.ts";
 import { atol } from "../args.ts";
-import { currentRoom, roomAccess } from "../access.ts";
+import { currentRoom, roomAccess, UA } from "../access.ts";
 import { rawField } from "../message_access.ts";
 import type { CommandTable, Session } from "../session.ts";
 
@@ -81,8 +83,34 @@ async function msgsLines(s: Session, nums: number[], format: number): Promise<st
   return out;
 }
 
+/** 530 unless the site has full-text search on (c_enable_fulltext). */
+async function requireFullText(s: Session): Promise<void> {
+  if ((await readConfig(s.server.store, "c_enable_fulltext", "0")) !== "1") {
+    throw new CtdlError(530, "Full text index is not enabled on this server.");
+  }
+}
+
 /** Message lists: MSGS in every mode, and SRCH. */
 export const messageListCommands: CommandTable = {
+  SRCH: {
+    access: "user",
+    async run(s, _args, raw) {
+      await requireFullText(s);
+      const store = s.server.store;
+      const user = s.requireUser();
+      const hits = new Set(await searchMessages(store, raw));
+      const aideRoom = await readConfig(store, "c_aideroom", "Aide");
+      // Only messages in rooms the user may enter are found.
+      const found = new Set<number>();
+      for await (const room of listRooms(store)) {
+        const { ua } = await roomAccess(store, user, room, aideRoom);
+        if (!(ua & UA.GOTOALLOWED)) continue;
+        for (const n of await roomMessages(store, room.number)) if (hits.has(n)) found.add(n);
+      }
+      const nums = [...found].sort((a, b) => a - b);
+      await s.listing(`${nums.length} msgs match all search words:`, nums.map(String));
+    },
+  },
   MSGS: {
     access: "user",
     async run(s, args) {
@@ -90,10 +118,13 @@ export const messageListCommands: CommandTable = {
       const room = await currentRoom(s);
       const word = (args[0] ?? "").toUpperCase();
       const mode = MSGS_MODES.find((m) => word.startsWith(m)) ?? "ALL";
+      const store = s.server.store;
+      let hits: Set<number> | null = null;
       if (mode === "SEARCH") {
-        throw new CtdlError(530, "Full text index is not enabled on this server.");
+        await requireFullText(s);
+        hits = new Set(await searchMessages(store, args[1] ?? ""));
       }
-      const ref = atol(args[1]);
+      const ref = mode === "SEARCH" ? 0 : atol(args[1]);
       const withTemplate = atol(args[2]) !== 0;
       const format = atol(args[3]);
       let template: Map<string, string> | null = null;
@@ -106,7 +137,11 @@ export const messageListCommands: CommandTable = {
           if (type && type >= "A" && type <= "Z") template.set(type, value);
         }
       }
-      let nums = await roomMessages(s.server.store, room.number);
+      let nums = await roomMessages(store, room.number);
+      if (hits) {
+        const found = hits;
+        nums = nums.filter((n) => found.has(n));
+      }
       if (template && template.size > 0) {
         const kept: number[] = [];
         for (const n of nums) {
@@ -116,7 +151,7 @@ export const messageListCommands: CommandTable = {
         nums = kept;
       }
       const { visit } = await roomAccess(s.server.store, user, room);
-      const chosen = selectMessages(
+      const chosen = hits ? nums : selectMessages(
         nums,
         mode,
         ref,

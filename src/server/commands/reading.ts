@@ -1,5 +1,8 @@
 import { CtdlError } from "../../errors.ts";
+import { fromBinaryString, toBinaryString } from "../../message/binary_string.ts";
 import { embeddedMessage } from "../../message/embedded.ts";
+import { fieldBytes } from "../../message/message.ts";
+import { decodePart, findPart } from "../../message/mime.ts";
 import { renderMsg0, renderMsg2, renderMsg4 } from "../../message/render.ts";
 import { readConfig } from "../../store/control.ts";
 import { atol } from "../args.ts";
@@ -7,8 +10,24 @@ import { isRoomAide } from "../access.ts";
 import { messageInRoom } from "../message_access.ts";
 import type { CommandTable } from "../session.ts";
 
-/** Reading messages: MSG0, MSG2, MSG4. */
+/** Reading messages: MSG0, MSG2, MSG4, DLAT. */
 export const readingCommands: CommandTable = {
+  DLAT: {
+    access: "user",
+    async run(s, args) {
+      const { msg } = await messageInRoom(s, atol(args[0]));
+      const section = (args[1] ?? "").trim();
+      if (msg.format !== 4) throw new CtdlError(512, "This is not a MIME message.");
+      const part = findPart(toBinaryString(fieldBytes(msg, "M") ?? new Uint8Array()), section);
+      const decoded = part ? decodePart(part) : null;
+      if (!part || decoded === null) throw new CtdlError(571, `Section ${section} not found.`);
+      const data = fromBinaryString(decoded);
+      await s.sendBinary(
+        `600 ${data.length}|-1|${part.filename}|${part.contentType}|${part.charset}`,
+        data,
+      );
+    },
+  },
   MSG0: {
     access: "user",
     async run(s, args) {

@@ -1,7 +1,7 @@
 import { CtdlError } from "../../errors.ts";
 import { readConfig } from "../../store/control.ts";
-import { getVisit, VisitFlag } from "../../store/rooms.ts";
-import { markSeen, seenUpTo } from "../../store/seen_set.ts";
+import { getVisit, roomMessages, VisitFlag } from "../../store/rooms.ts";
+import { rebuildSeen, seenUpTo } from "../../store/seen_set.ts";
 import { AxLevel } from "../../store/users.ts";
 import { intOr } from "../args.ts";
 import { currentRoom, enterBaseRoom } from "../access.ts";
@@ -42,11 +42,11 @@ export const visitCommands: CommandTable = {
     access: "user",
     async run(s, args) {
       const room = await currentRoom(s);
-      if (args.length < 2) throw new CtdlError(512, "SEEN takes msgnum|0 or msgnum|1");
       const msgnum = intOr(args[0], 0);
-      if (msgnum <= 0) throw new CtdlError(512, "SEEN needs a message number");
+      if (args.length < 2 || msgnum <= 0) throw new CtdlError(512, "Invalid parameters");
       const on = intOr(args[1], 0) !== 0;
-      await updateVisit(s, room, (v) => ({ ...v, seen: markSeen(v.seen, msgnum, on) }));
+      const msgs = await roomMessages(s.server.store, room.number);
+      await updateVisit(s, room, (v) => ({ ...v, seen: rebuildSeen(v.seen, msgs, [msgnum], on) }));
       await s.reply("200 OK");
     },
   },
@@ -54,8 +54,11 @@ export const visitCommands: CommandTable = {
     access: "user",
     async run(s) {
       const room = await currentRoom(s);
-      const visit = await getVisit(s.server.store, room, s.requireUser().usernum);
-      await s.reply(`200 ${visit.seen}`);
+      const usernum = s.requireUser().usernum;
+      // 902 answers a room the user never visited with an empty range up to 0.
+      const known = await s.server.store.get("visits", [room.number, room.gen, usernum]);
+      const visit = await getVisit(s.server.store, room, usernum);
+      await s.reply(`200 ${known === null && visit.seen === "" ? "*:0" : visit.seen}`);
     },
   },
 };
