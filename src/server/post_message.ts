@@ -72,27 +72,41 @@ export function postLocalMessage(
 }
 
 /**
+ * Saves a message written by the server itself ("Citadel"): Aide notices, bios, registration
+ * cards. Returns its number.
+ */
+export function postSystemMessage(
+  s: Session,
+  room: string,
+  post: { format?: number; fields: Record<string, string | Uint8Array> },
+): Promise<number> {
+  const store = s.server.store;
+  return serialised(store, async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const fqdn = await readConfig(store, "c_fqdn", "localhost");
+    const next = (await readCounter(store, "MMhighest")) + 1;
+    const msg = newMessage({
+      anon: 65,
+      format: post.format ?? 0,
+      fields: {
+        I: messageId(now, next, fqdn),
+        P: "Citadel",
+        T: String(now),
+        A: "Citadel",
+        O: room,
+        N: await readConfig(store, "c_nodename", "ctdlsync"),
+        ...post.fields,
+      },
+    });
+    return (await postMessage(store, [room], msg)).msgnum;
+  });
+}
+
+/**
  * Posts a notice from "Citadel" to the Aide room (c_aideroom), as Citadel's
  * CtdlAideMessage does when rooms, users or the configuration change.
  */
 export async function aideNotice(s: Session, subject: string, text: string): Promise<void> {
-  const store = s.server.store;
-  const aideRoom = await readConfig(store, "c_aideroom", "Aide");
-  const fields = { P: "Citadel", A: "Citadel", O: aideRoom, U: subject, M: text + "\n" };
-  const fqdn = await readConfig(store, "c_fqdn", "localhost");
-  await serialised(store, async () => {
-    const now = Math.floor(Date.now() / 1000);
-    const next = (await readCounter(store, "MMhighest")) + 1;
-    const msg = newMessage({
-      anon: 65,
-      format: 0,
-      fields: {
-        I: messageId(now, next, fqdn),
-        T: String(now),
-        N: await readConfig(store, "c_nodename", "ctdlsync"),
-        ...fields,
-      },
-    });
-    await postMessage(store, [aideRoom], msg);
-  });
+  const aideRoom = await readConfig(s.server.store, "c_aideroom", "Aide");
+  await postSystemMessage(s, aideRoom, { fields: { U: subject, M: text + "\n" } });
 }

@@ -19,6 +19,8 @@ import { singleUserCommands } from "./single_user.ts";
 import { syncCommands } from "./sync.ts";
 import { systemMessageCommands } from "./system_messages.ts";
 import { userCommands } from "./users.ts";
+import { registrationCommands } from "./registration.ts";
+import { bioCommands } from "./bios.ts";
 import { pagingCommands } from "./paging.ts";
 import { userDirectoryCommands } from "./user_directory.ts";
 
@@ -40,6 +42,8 @@ export const COMMANDS: CommandTable = {
   ...roomAideCommands,
   ...floorCommands,
   ...userCommands,
+  ...registrationCommands,
+  ...bioCommands,
   ...pagingCommands,
   ...userDirectoryCommands,
   ...adminCommands,

@@ -1,5 +1,5 @@
 import { CtdlError } from "../../errors.ts";
-import { readConfig, readCounter } from "../../store/control.ts";
+import { ControlFlag, readConfig, readCounter } from "../../store/control.ts";
 import {
   createRoom,
   getRoom,
@@ -26,11 +26,9 @@ import {
 import { enterBaseRoom } from "../access.ts";
 import { userAddress } from "../addresses.ts";
 import { intOr } from "../args.ts";
+import { aideNotice } from "../post_message.ts";
 import type { CommandTable } from "../session.ts";
 import { checkSingleUser, completeLogin } from "./login.ts";
-
-/** Citadel's MM_VALID control flag: some users wait for validation. */
-const MM_VALID = 4;
 
 /**
  * Citadel's strproc() for user names: control and non-ASCII characters become blanks,
@@ -44,6 +42,10 @@ export function strproc(name: string): string {
   }
   return out.replace(/[!@_,%|]/g, "").replace(/ +/g, " ").trim();
 }
+
+/** The flags 902 gives a new account: last-old, disappearing prompts, paginator, floors. */
+const NEW_USER_FLAGS = UserFlag.LASTOLD | UserFlag.DISAPPEAR | UserFlag.PAGINATOR |
+  UserFlag.FLOORS;
 
 /**
  * The personal rooms Citadel 902 makes for every account: Mail, Sent Items, Trash, Drafts,
@@ -138,10 +140,12 @@ export const userCommands: CommandTable = {
       const user = await createUser(store, {
         fullname: name,
         axlevel: await initialAxLevel(store),
+        flags: NEW_USER_FLAGS,
         timescalled: 1,
         lastcall: now,
       }, "");
       await createPersonalRooms(store, user);
+      await aideNotice(s, "User Creation Notice", `New user account <${name}> has been created.`);
       await completeLogin(s, user);
       await enterBaseRoom(s);
     },
@@ -173,7 +177,7 @@ export const userCommands: CommandTable = {
       const regiscall = Number(await readConfig(store, "c_regiscall", "0")) || 0;
       const regis = regiscall !== 0 && !(user.flags & UserFlag.REGIS) ? 1 : 0;
       const vali = user.axlevel >= AxLevel.AIDE &&
-          ((await readCounter(store, "MMflags")) & MM_VALID)
+          ((await readCounter(store, "MMflags")) & ControlFlag.VALID)
         ? 1
         : 0;
       const email = await userAddress(store, user);
@@ -208,10 +212,20 @@ export const userCommands: CommandTable = {
       const password = (args[1] ?? "").trim();
       const user = await createUser(
         store,
-        { fullname: name, axlevel: await initialAxLevel(store) },
+        {
+          fullname: name,
+          axlevel: await initialAxLevel(store),
+          flags: NEW_USER_FLAGS,
+          lastcall: Math.floor(Date.now() / 1000),
+        },
         password,
       );
       await createPersonalRooms(store, user);
+      await aideNotice(
+        s,
+        "User Creation Notice",
+        `A new user account <${name}> has been created by ${s.requireUser().fullname}.`,
+      );
       await s.reply(
         password !== ""
           ? `200 User '${user.fullname}' created and password set.`

@@ -1,0 +1,191 @@
+import { Code, CtdlError } from "../../errors.ts";
+import { fromBinaryString, toBinaryString } from "../../message/binary_string.ts";
+import { fieldBytes } from "../../message/message.ts";
+import { ControlFlag, counterOp, readConfig, readCounter } from "../../store/control.ts";
+import { deleteFromRoom, getMessage } from "../../store/messages.ts";
+import { roomMessages } from "../../store/rooms.ts";
+import type { User } from "../../store/tables.ts";
+import { AxLevel, getUser, listUsers, UserFlag, userOps } from "../../store/users.ts";
+import { ownAddress } from "../addresses.ts";
+import { atol } from "../args.ts";
+import { aideNotice, postSystemMessage } from "../post_message.ts";
+import type { CommandTable, Session } from "../session.ts";
+import { userConfigRoom } from "../user_config.ts";
+
+/** The registration card's fields, in REGI's order. */
+interface Card {
+  name: string;
+  street: string;
+  city: string;
+  state: string;
+  zip: string;
+  phone: string;
+  email: string;
+  country: string;
+}
+
+const CARD_TYPE = "text/x-vcard";
+
+/** The card 902 shows for a user who never registered: built from the name alone. */
+function defaultCard(user: User, email: string): Card {
+  const words = user.fullname.trim().split(/\s+/);
+  const last = words.length > 1 ? words.pop()! : "";
+  return {
+    name: `${last};${words.join(" ")};;;`,
+    street: "_",
+    city: "_",
+    state: "_",
+    zip: "00000",
+    phone: " ",
+    email,
+    country: "__",
+  };
+}
+
+function cardVcard(c: Card): string {
+  return `Content-type: ${CARD_TYPE}\n\nBEGIN:vCard\nVERSION:2.1\nN:${c.name}\n` +
+    `ADR:;;${c.street};${c.city};${c.state};${c.zip};${c.country}\nTEL;home:${c.phone}\n` +
+    `EMAIL;internet:${c.email}\nEND:vCard\n`;
+}
+
+function parseVcard(text: string): Card | null {
+  const prop = (name: string) =>
+    new RegExp(`^${name}[^:\\n]*:(.*)$`, "im").exec(text)?.[1]?.replace(/\r$/, "") ?? "";
+  if (!/BEGIN:vCard/i.test(text)) return null;
+  const adr = prop("ADR").split(";");
+  return {
+    name: prop("N"),
+    street: adr[2] ?? "",
+    city: adr[3] ?? "",
+    state: adr[4] ?? "",
+    zip: adr[5] ?? "",
+    country: adr[6] ?? "",
+    phone: prop("TEL"),
+    email: prop("EMAIL"),
+  };
+}
+
+/** The user's registration card message in their config room, if any. */
+async function findCard(s: Session, user: User): Promise<{ msgnum: number; card: Card } | null> {
+  const store = s.server.store;
+  const room = await userConfigRoom(store, user);
+  for (const n of (await roomMessages(store, room.number)).reverse()) {
+    const msg = await getMessage(store, n);
+    const text = msg ? toBinaryString(fieldBytes(msg, "M") ?? new Uint8Array()) : "";
+    if (!text.toLowerCase().startsWith(`content-type: ${CARD_TYPE}`)) continue;
+    const card = parseVcard(new TextDecoder().decode(fromBinaryString(text)));
+    if (card) return { msgnum: n, card };
+  }
+  return null;
+}
+
+/** Sets MM_VALID: 902's GNUR looks for unvalidated users only once someone registered. */
+async function flagValidationQueue(s: Session, on: boolean): Promise<void> {
+  await s.server.store.update(async (r) => {
+    const flags = await readCounter(r, "MMflags");
+    const want = on ? flags | ControlFlag.VALID : flags & ~ControlFlag.VALID;
+    return { ops: want === flags ? [] : [counterOp("MMflags", want)] };
+  });
+}
+
+/** Registration and validation: REGI, GREG, GNUR, VALI. */
+export const registrationCommands: CommandTable = {
+  REGI: {
+    access: "user",
+    async run(s) {
+      const user = await s.refreshUser();
+      const store = s.server.store;
+      await s.reply(`${Code.SEND_LISTING} Send registration...`);
+      const lines = (await s.readListing(100)).concat(Array(8).fill(""));
+      const [name, street, city, state, zip, phone, email, country] = lines;
+      const card: Card = { name, street, city, state, zip, phone, email, country };
+      const old = await findCard(s, user);
+      const room = await userConfigRoom(store, user);
+      await postSystemMessage(s, room.name, {
+        format: 4,
+        fields: { U: "Registration", M: cardVcard(card) },
+      });
+      if (old) await deleteFromRoom(store, room.name, old.msgnum).catch(() => {});
+      // A registered user who is not yet an Aide waits for validation.
+      const needsValidation = user.axlevel < AxLevel.AIDE;
+      await store.update(async (r) => {
+        const u = await getUser(r, user.fullname);
+        if (!u) return { ops: [] };
+        let flags = u.flags | UserFlag.REGIS;
+        if (needsValidation) flags |= UserFlag.NEEDVALID;
+        return { ops: userOps({ ...u, flags }) };
+      });
+      if (needsValidation) await flagValidationQueue(s, true);
+      await s.refreshUser();
+    },
+  },
+  GREG: {
+    access: "user",
+    async run(s, args) {
+      const self = s.requireUser();
+      const store = s.server.store;
+      const wanted = args[0] ?? "";
+      const isSelf = wanted === "" || wanted.toUpperCase() === "_SELF_";
+      if (!isSelf && self.axlevel < AxLevel.AIDE) {
+        throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "Higher access required.");
+      }
+      const user = isSelf ? await s.refreshUser() : await getUser(store, wanted);
+      if (!user) throw new CtdlError(Code.NO_SUCH_USER, `'${wanted}' not found.`);
+      const fqdn = await readConfig(store, "c_fqdn", "localhost");
+      const card = (await findCard(s, user))?.card ?? defaultCard(user, ownAddress(user, fqdn));
+      // The password line: ctdlsync keeps only a hash, so none is shown (docs/interop.md).
+      await s.listing(user.fullname, [
+        String(user.usernum),
+        "",
+        card.name,
+        card.street,
+        card.city,
+        card.state,
+        card.zip,
+        card.phone,
+        String(user.axlevel),
+        card.email,
+        card.country,
+      ]);
+    },
+  },
+  GNUR: {
+    access: "aide",
+    async run(s) {
+      const store = s.server.store;
+      if (!((await readCounter(store, "MMflags")) & ControlFlag.VALID)) {
+        await s.reply(`${Code.OK} There are no unvalidated users.`);
+        return;
+      }
+      for await (const u of listUsers(store)) {
+        if (u.flags & UserFlag.NEEDVALID && u.axlevel > AxLevel.DELETED) {
+          await s.reply(`${Code.MORE_DATA} ${u.fullname}`);
+          return;
+        }
+      }
+      await flagValidationQueue(s, false);
+      await s.reply(`${Code.OK} *** End of registration.`);
+    },
+  },
+  VALI: {
+    access: "aide",
+    async run(s, args) {
+      const name = args[0] ?? "";
+      const ax = atol(args[1]);
+      let done = "";
+      await s.server.store.update(async (r) => {
+        const u = await getUser(r, name);
+        if (!u) throw new CtdlError(Code.NO_SUCH_USER, `'${name}' not found.`);
+        done = u.fullname;
+        const axlevel = ax >= AxLevel.DELETED && ax <= AxLevel.AIDE ? ax : u.axlevel;
+        return { ops: userOps({ ...u, axlevel, flags: u.flags & ~UserFlag.NEEDVALID }) };
+      });
+      await aideNotice(
+        s,
+        "User Admin Message",
+        `${done} has been validated by ${s.requireUser().fullname} at level ${ax}.`,
+      );
+      await s.reply(`${Code.OK} User '${done}' validated.`);
+    },
+  },
+};
