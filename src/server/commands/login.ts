@@ -3,6 +3,7 @@ import { log } from "../../log.ts";
 import type { User } from "../../store/tables.ts";
 import { checkPassword, getUser, userKey } from "../../store/users.ts";
 import { enterBaseRoom } from "../access.ts";
+import { createPersonalRooms } from "../personal_rooms.ts";
 import type { CommandTable, Session } from "../session.ts";
 
 /** The PASS/NEWU reply: `200 name|axlevel|timescalled|posted|flags|usernum|lastcall`. */
@@ -28,6 +29,11 @@ export async function completeLogin(s: Session, user: User): Promise<void> {
   const su = s.server.singleUser;
   if (su.active && su.holderUser === userKey(user.fullname) && su.holder === null) su.adopt(s);
   log.info(`session ${s.id}: ${user.fullname} logged in`);
+  // Citadel makes a user's personal rooms at login, where they are missing (new or
+  // Aide-created accounts); one that has them costs no write.
+  await createPersonalRooms(s.server.store, user).catch((e) => {
+    if (!(e instanceof CtdlError && e.code === 552)) throw e;
+  });
   await enterBaseRoom(s);
   await s.reply(loginReply(user));
 }
@@ -39,7 +45,6 @@ export const loginCommands: CommandTable = {
     async run(s, _args, raw) {
       if (s.user) throw new CtdlError(541, "Already logged in.");
       const name = raw.trim();
-      if (name === "") throw new CtdlError(542, "You must supply a user name.");
       checkSingleUser(s, name);
       const user = await getUser(s.server.store, name);
       if (!user || user.axlevel === 0) throw new CtdlError(570, `${name} not found.`);

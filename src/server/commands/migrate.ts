@@ -1,4 +1,5 @@
 import { CtdlError } from "../../errors.ts";
+import { AxLevel } from "../../store/users.ts";
 import { log } from "../../log.ts";
 import { exportMigr } from "../../migr/export.ts";
 import type { CommandTable } from "../session.ts";
@@ -16,8 +17,12 @@ const encoder = new TextEncoder();
  */
 export const migrateCommands: CommandTable = {
   MIGR: {
-    access: "aide",
+    access: "user",
     async run(s, args) {
+      // 902 serves MIGR to internal programs only; ctdlsync to Aides too.
+      if (s.requireUser().axlevel < AxLevel.AIDE) {
+        throw new CtdlError(550, "This is not a user-level command.");
+      }
       const sub = (args[0] ?? "").trim().toLowerCase();
       if (sub === "import") {
         throw new CtdlError(

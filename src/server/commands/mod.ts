@@ -1,6 +1,8 @@
 import type { CommandTable } from "../session.ts";
 import { adminCommands } from "./admin.ts";
-import { fileCommands } from "./files.ts";
+import { downloadCommands } from "./downloads.ts";
+import { fileAdminCommands } from "./file_admin.ts";
+import { uploadCommands } from "./uploads.ts";
 import { loginCommands } from "./login.ts";
 import { messageAdminCommands } from "./message_admin.ts";
 import { messageListCommands } from "./message_lists.ts";
@@ -52,5 +54,7 @@ export const COMMANDS: CommandTable = {
   ...readingCommands,
   ...postingCommands,
   ...messageAdminCommands,
-  ...fileCommands,
+  ...downloadCommands,
+  ...uploadCommands,
+  ...fileAdminCommands,
 };

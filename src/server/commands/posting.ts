@@ -163,7 +163,10 @@ export const postingCommands: CommandTable = {
         for (const list of [recp, cc, bcc]) {
           const r = await validateRecipients(s, list);
           if (r.error) throw new CtdlError(570, r.error);
-          if (list === recp) display = r.users.map((u) => u.fullname).join(", ");
+          // Mail to "sysop" is shown as going to the Aides, as 902 shows it.
+          if (list === recp) {
+            display = recp === "sysop" ? "Aide" : r.users.map((u) => u.fullname).join(", ");
+          }
           for (const u of r.users) {
             if (!delivery.some((d) => d.usernum === u.usernum)) delivery.push(u);
           }
@@ -216,6 +219,8 @@ export const postingCommands: CommandTable = {
         // The sender's copy goes to Sent Items (if they have one), the recipients' to Mail.
         const sent = mailboxName(user.usernum, "Sent Items");
         rooms = (await getRoom(store, sent)) ? [sent] : [];
+        // The message names the room it was saved in first: the sender's Sent Items.
+        if (rooms.length > 0) fields.O = sent;
         for (const u of delivery) {
           const mail = mailboxName(u.usernum, "Mail");
           if (!await getRoom(store, mail)) {

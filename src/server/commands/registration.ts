@@ -132,7 +132,14 @@ export const registrationCommands: CommandTable = {
       const user = isSelf ? await s.refreshUser() : await getUser(store, wanted);
       if (!user) throw new CtdlError(Code.NO_SUCH_USER, `'${wanted}' not found.`);
       const fqdn = await readConfig(store, "c_fqdn", "localhost");
-      const card = (await findCard(s, user))?.card ?? defaultCard(user, ownAddress(user, fqdn));
+      const blank = defaultCard(user, ownAddress(user, fqdn));
+      const found = (await findCard(s, user))?.card;
+      // Empty fields of a card show as 902 shows them: its placeholders.
+      const card = found
+        ? Object.fromEntries(
+          Object.entries(found).map(([k, v]) => [k, v === "" ? blank[k as keyof Card] : v]),
+        ) as unknown as Card
+        : blank;
       // The password line: ctdlsync keeps only a hash, so none is shown (docs/interop.md).
       await s.listing(user.fullname, [
         String(user.usernum),

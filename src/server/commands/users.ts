@@ -1,14 +1,6 @@
 import { CtdlError } from "../../errors.ts";
 import { ControlFlag, readConfig, readCounter } from "../../store/control.ts";
-import {
-  createRoom,
-  getRoom,
-  getVisit,
-  mailboxName,
-  RoomFlag,
-  roomMessages,
-  View,
-} from "../../store/rooms.ts";
+import { getRoom, getVisit, mailboxName, roomMessages } from "../../store/rooms.ts";
 import { isSeen, parseSeen } from "../../store/seen_set.ts";
 import type { Op, Store } from "../../store/store.ts";
 import type { User } from "../../store/tables.ts";
@@ -46,33 +38,6 @@ export function strproc(name: string): string {
 /** The flags 902 gives a new account: last-old, disappearing prompts, paginator, floors. */
 const NEW_USER_FLAGS = UserFlag.LASTOLD | UserFlag.DISAPPEAR | UserFlag.PAGINATOR |
   UserFlag.FLOORS;
-
-/**
- * The personal rooms Citadel 902 makes for every account: Mail, Sent Items, Trash, Drafts,
- * Calendar, Contacts, Notes and Tasks, private rooms in the user's own namespace.
- */
-async function createPersonalRooms(store: Store, user: User): Promise<void> {
-  const rooms: [string, number][] = [
-    ["Mail", View.MAILBOX],
-    ["Sent Items", View.MAILBOX],
-    ["Trash", View.MAILBOX],
-    ["Drafts", View.MAILBOX],
-    ["Calendar", View.CALENDAR],
-    ["Contacts", View.ADDRESSBOOK],
-    ["Notes", View.NOTES],
-    ["Tasks", View.TASKS],
-  ];
-  for (const [name, view] of rooms) {
-    const full = mailboxName(user.usernum, name);
-    if (await getRoom(store, full)) continue;
-    await createRoom(store, {
-      name: full,
-      flags: RoomFlag.INUSE | RoomFlag.PRIVATE | RoomFlag.MAILBOX,
-      order: 0,
-      defaultview: view,
-    });
-  }
-}
 
 /** Rewrites one user record (read-modify-write in one commit); 570 if the user is gone. */
 async function updateUser(
@@ -144,7 +109,6 @@ export const userCommands: CommandTable = {
         timescalled: 1,
         lastcall: now,
       }, "");
-      await createPersonalRooms(store, user);
       await aideNotice(s, "User Creation Notice", `New user account <${name}> has been created.`);
       await completeLogin(s, user);
       await enterBaseRoom(s);
@@ -220,7 +184,6 @@ export const userCommands: CommandTable = {
         },
         password,
       );
-      await createPersonalRooms(store, user);
       await aideNotice(
         s,
         "User Creation Notice",
