@@ -21,6 +21,11 @@ import { singleUserCommands } from "./single_user.ts";
 import { syncCommands } from "./sync.ts";
 import { systemMessageCommands } from "./system_messages.ts";
 import { userCommands } from "./users.ts";
+import { calendarCommands } from "./calendar.ts";
+import { expiryCommands } from "./expiry.ts";
+import { networkCommands } from "./network.ts";
+import { pictureCommands } from "./pictures.ts";
+import { sieveCommands } from "./sieve.ts";
 import { registrationCommands } from "./registration.ts";
 import { bioCommands } from "./bios.ts";
 import { pagingCommands } from "./paging.ts";
@@ -44,6 +49,11 @@ export const COMMANDS: CommandTable = {
   ...roomAideCommands,
   ...floorCommands,
   ...userCommands,
+  ...calendarCommands,
+  ...expiryCommands,
+  ...networkCommands,
+  ...pictureCommands,
+  ...sieveCommands,
   ...registrationCommands,
   ...bioCommands,
   ...pagingCommands,

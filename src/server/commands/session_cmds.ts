@@ -1,5 +1,6 @@
 import { CtdlError } from "../../errors.ts";
 import { readConfig } from "../../store/control.ts";
+import { atol } from "../args.ts";
 import type { CommandTable, Session } from "../session.ts";
 
 /** The software name INFO and RWHO report. */
@@ -20,33 +21,36 @@ export const sessionCommands: CommandTable = {
   INFO: {
     access: "any",
     async run(s) {
-      const c = (k: string, d = "") => readConfig(s.server.store, k, d);
+      const store = s.server.store;
+      // Unset text settings print as C's "(null)", as 902's printf does.
+      const text = async (k: string) => (await readConfig(store, k, "")) || "(null)";
+      const flag = async (k: string) => atol(await readConfig(store, k, "0")) !== 0 ? "1" : "0";
       const lines = [
         String(s.id),
-        await c("c_nodename", "ctdlsync"),
-        await c("c_humannode", "ctdlsync"),
-        await c("c_fqdn", "localhost"),
+        await text("c_nodename"),
+        await text("c_humannode"),
+        await text("c_fqdn"),
         SOFTWARE,
         String(REV_LEVEL),
-        await c("c_site_location"),
-        await c("c_sysadm"),
-        "0",
-        await c("c_moreprompt", "<more>"),
-        "1",
-        "1",
+        await text("c_site_location"),
+        await text("c_sysadm"),
+        "0", // server type
+        await readConfig(store, "c_moreprompt", "<more>"),
+        "1", // floors
+        "1", // paging level
         "",
-        "1",
-        "0",
-        (await c("c_disable_newu", "0")) === "1" ? "1" : "0",
-        await c("c_default_cal_zone", "UTC"),
-        "0",
-        "0",
-        "0",
+        "1", // QNOP
+        "1", // as 902 sends it
+        await flag("c_disable_newu"),
+        await text("c_default_cal_zone"),
+        "0", // load average (not kept)
         "0",
         "0",
-        String(REV_LEVEL),
-        "0",
-        (await c("c_guest_logins", "0")) === "1" ? "1" : "0",
+        await flag("c_enable_fulltext"),
+        "1", // as 902 sends it
+        "(unknown)", // as 902 sends it
+        "1", // as 902 sends it
+        await flag("c_guest_logins"),
       ];
       await s.listing("Server info:", lines);
     },
@@ -80,6 +84,8 @@ export const sessionCommands: CommandTable = {
       // Citadel treats "dont_decode" as a flag of its own: it leaves the type list alone.
       if (args.length === 1 && args[0].toLowerCase() === "dont_decode") {
         s.msg4DontDecode = true;
+        await s.reply("200 MSG4 will not pre-decode messages.");
+        return;
       } else {
         s.preferredTypes = args.filter((a) => a !== "").map((a) => a.toLowerCase());
       }
