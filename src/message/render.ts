@@ -466,16 +466,12 @@ export function renderMsg4(msg: CitadelMessage, opts: RenderOptions = {}): strin
   return out;
 }
 
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/** An RFC 822 date in UTC, as libcitadel's datestring(DATESTRING_RFC822) writes it. */
+/**
+ * An RFC 822 date in UTC, as 902 writes it: the platform's UTC date with the zone as
+ * `-0000` (RFC 2822's "UTC, local offset unknown").
+ */
 export function rfc822Date(unixSeconds: number): string {
-  const d = new Date(unixSeconds * 1000);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${DAYS[d.getUTCDay()]}, ${p(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ` +
-    `${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:` +
-    `${p(d.getUTCSeconds())} +0000`;
+  return new Date(unixSeconds * 1000).toUTCString().replace(/GMT$/, "-0000");
 }
 
 /** The RFC 822 header lines Citadel synthesises for MSG2, without line ends. */

@@ -21,6 +21,21 @@ export function messageId(time: number, msgnum: number, fqdn: string): string {
   return `${hex(time)}-${hex(msgnum)}@${fqdn}`;
 }
 
+/**
+ * Counts a saved message as the logged-in user's post, as 902's CtdlSubmitMsg does for
+ * every message saved in a session: their own posts, and what the server writes for them
+ * (notices of their actions, bios, registration cards).
+ */
+async function countPost(s: Session): Promise<void> {
+  if (!s.user) return;
+  const name = s.user.fullname;
+  await s.server.store.update(async (r) => {
+    const u = await getUser(r, name);
+    return { ops: u ? userOps({ ...u, posted: u.posted + 1 }) : [] };
+  });
+  s.user = { ...s.user, posted: s.user.posted + 1 };
+}
+
 /** What a session posts: header bytes and the fields it chose (I, T, N, H are filled in). */
 export interface LocalPost {
   anon?: number;
@@ -59,14 +74,7 @@ export function postLocalMessage(
     for (const [k, v] of Object.entries(fields)) if (v === "") delete fields[k];
     const msg = newMessage({ anon: post.anon ?? 65, format: post.format ?? 0, fields });
     const result = await postMessage(store, rooms, msg);
-    if (result.msgnum > 0 && s.user) {
-      const name = s.user.fullname;
-      await store.update(async (r) => {
-        const u = await getUser(r, name);
-        return { ops: u ? userOps({ ...u, posted: u.posted + 1 }) : [] };
-      });
-      s.user = { ...s.user, posted: s.user.posted + 1 };
-    }
+    if (result.msgnum > 0) await countPost(s);
     return { ...result, msg };
   });
 }
@@ -98,7 +106,9 @@ export function postSystemMessage(
         ...post.fields,
       },
     });
-    return (await postMessage(store, [room], msg)).msgnum;
+    const { msgnum } = await postMessage(store, [room], msg);
+    if (msgnum > 0) await countPost(s);
+    return msgnum;
   });
 }
 

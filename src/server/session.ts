@@ -56,6 +56,8 @@ export class Session {
   asyncMode = false;
   /** DEXP 1: pages from non-Aides are refused. */
   pagesDisabled = false;
+  /** Mail arrived for this user since the last mailbox GOTO (GOTO's field 9). */
+  newMail = false;
   /** The last user this session was paged by (SEXP without arguments answers them). */
   lastPager = "";
   lastCommand = "";

@@ -77,6 +77,9 @@ async function gotoRoom(s: Session, args: string[]): Promise<void> {
     (await store.get("roominfo", [room.number])) !== null &&
     !(before.flags & VisitFlag.ACCESS);
   const info = room.msgnum_info > before.lastseen || numberless ? 1 : 0;
+  // Mail that arrived during this session is announced once, in the next mailbox GOTO.
+  const newMail = isMailbox && s.newMail ? 1 : 0;
+  if (newMail) s.newMail = false;
   const isRoomAideFlag = isRoomAide(s.requireUser(), room) ? 1 : 0;
   const isTrash = isMailbox && mailboxOwner(room) === user.usernum &&
       displayRoomName(room, user).toLowerCase() === "trash"
@@ -92,7 +95,7 @@ async function gotoRoom(s: Session, args: string[]): Promise<void> {
     visit.lastseen,
     isMailbox ? 1 : 0,
     isRoomAideFlag,
-    0, // new mail: modern Citadel always sends 0
+    newMail,
     room.floor,
     visit.view,
     room.defaultview,

@@ -21,6 +21,7 @@ import { singleUserCommands } from "./single_user.ts";
 import { syncCommands } from "./sync.ts";
 import { systemMessageCommands } from "./system_messages.ts";
 import { userCommands } from "./users.ts";
+import { unsupportedCommands } from "./unsupported.ts";
 import { calendarCommands } from "./calendar.ts";
 import { expiryCommands } from "./expiry.ts";
 import { networkCommands } from "./network.ts";
@@ -49,6 +50,7 @@ export const COMMANDS: CommandTable = {
   ...roomAideCommands,
   ...floorCommands,
   ...userCommands,
+  ...unsupportedCommands,
   ...calendarCommands,
   ...expiryCommands,
   ...networkCommands,

@@ -246,6 +246,11 @@ export const postingCommands: CommandTable = {
         status = msgnum > 0
           ? "Message accepted."
           : "Message not saved: this room holds a newer version of it.";
+        if (msgnum > 0 && delivery) {
+          // Recipients online hear of it in their next GOTO of a mailbox (field 9).
+          const to = new Set(delivery.map((u) => u.usernum));
+          for (const o of s.server.sessions) if (o.user && to.has(o.user.usernum)) o.newMail = true;
+        }
         if (result.replaced) {
           log.info(`session ${s.id}: message ${msgnum} replaced ${result.replaced} (EUID)`);
         }

@@ -19,6 +19,8 @@ import { enterBaseRoom } from "../access.ts";
 import { userAddress } from "../addresses.ts";
 import { intOr } from "../args.ts";
 import { aideNotice } from "../post_message.ts";
+import { defaultCard, saveCard } from "../registration_card.ts";
+import { ownAddress } from "../addresses.ts";
 import type { CommandTable } from "../session.ts";
 import { checkSingleUser, completeLogin } from "./login.ts";
 
@@ -109,6 +111,9 @@ export const userCommands: CommandTable = {
         timescalled: 1,
         lastcall: now,
       }, "");
+      // 902 gives every new account a registration card made from the name.
+      const fqdn = await readConfig(store, "c_fqdn", "localhost");
+      await saveCard(s, user, defaultCard(user, ownAddress(user, fqdn)));
       await aideNotice(s, "User Creation Notice", `New user account <${name}> has been created.`);
       await completeLogin(s, user);
       await enterBaseRoom(s);
