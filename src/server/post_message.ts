@@ -26,7 +26,7 @@ export function messageId(time: number, msgnum: number, fqdn: string): string {
  * every message saved in a session: their own posts, and what the server writes for them
  * (notices of their actions, bios, registration cards).
  */
-async function countPost(s: Session): Promise<void> {
+export async function countPost(s: Session): Promise<void> {
   if (!s.user) return;
   const name = s.user.fullname;
   await s.server.store.update(async (r) => {

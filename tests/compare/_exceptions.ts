@@ -95,7 +95,19 @@ export function exceptionRules(bannerRooms: Set<string>): ExceptionRule[] {
       name: "full-text search",
       why: "902's indexer ran before the import and never again, so it finds nothing; " +
         "ctdlsync's index follows every write and finds the words",
-      apply(command, want) {
+      apply(command, want, got) {
+        if (command === "CONF LISTVAL") {
+          // 902 marks its (unused) index's wordbreaker -1 at start; ctdlsync keeps the
+          // imported value, which its own index does not read.
+          const n = want.indexOf("MM_fulltext_wordbreaker|-1");
+          return n < 0 ? null : want.map((l, i) => (i === n ? got[n] ?? l : l));
+        }
+        if (command === "SRCH harvest") {
+          // Across rooms: the harvest posts and notices. The count must agree with the list
+          // and hold at least the three Harvest Room posts; MSGS SEARCH pins which ones.
+          const m = /^100 (\d+) msgs match all search words:$/.exec(got[0] ?? "");
+          return m && Number(m[1]) === got.length - 2 && got.length - 2 >= 3 ? got : null;
+        }
         if (command === "MSGS SEARCH|harvest" || command === "MSGS SEARCH|the") {
           // In Harvest Room: the plain post, the MIME post and the reply hold both words.
           return [want[0], "{{MSG4}}", "{{MSG3}}", "{{MSG5}}", "000"];

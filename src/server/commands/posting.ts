@@ -68,8 +68,8 @@ async function validateRecipients(s: Session, list: string): Promise<Recipients>
 }
 
 /** RFC 2047 (B) encoding of a header value that is not plain ASCII, as Citadel stores it. */
-function rfc2047(value: string): string {
-  if (/^[\x20-\x7e]*$/.test(value)) return value;
+function rfc2047(value: string, always = false): string {
+  if (!always && /^[\x20-\x7e]*$/.test(value)) return value;
   const bytes = new TextEncoder().encode(value);
   return `=?UTF-8?B?${btoa(String.fromCharCode(...bytes))}?=`;
 }
@@ -78,7 +78,10 @@ function rfc2047(value: string): string {
  * What Citadel's before-save hooks take from a vCard (address books: EUID = UID, subject =
  * FN) or an iCalendar object (calendars and task lists: EUID = UID, subject = SUMMARY).
  */
-function objectFields(room: Room, body: string): { E?: string; U?: string } {
+function objectFields(
+  room: Room,
+  body: string,
+): { E?: string; U?: string; T?: number; encodeSubject?: boolean } {
   const view = room.defaultview;
   const want = view === View.ADDRESSBOOK
     ? "text/x-vcard"
@@ -98,10 +101,23 @@ function objectFields(room: Room, body: string): { E?: string; U?: string } {
     const name = line.slice(0, colon).split(";")[0].toUpperCase();
     if (!props.has(name)) props.set(name, line.slice(colon + 1).trim());
   }
-  const subject = want === "text/x-vcard"
-    ? props.get("FN") ?? props.get("N")
-    : props.get("SUMMARY");
-  return { E: props.get("UID"), U: subject };
+  if (want === "text/x-vcard") return { E: props.get("UID"), U: props.get("FN") ?? props.get("N") };
+  // 902 dates a calendar object by its start, and always encodes its summary (RFC 2047).
+  const start = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$/.exec(
+    props.get("DTSTART") ?? "",
+  );
+  const t = start
+    ? Date.UTC(
+      +start[1],
+      +start[2] - 1,
+      +start[3],
+      +(start[4] ?? 0),
+      +(start[5] ?? 0),
+      +(start[6] ?? 0),
+    ) / 1000
+    : undefined;
+  const summary = props.get("SUMMARY");
+  return { E: props.get("UID"), U: summary, T: t, encodeSubject: summary !== undefined };
 }
 
 /** Posting: ENT0. */
@@ -210,8 +226,10 @@ export const postingCommands: CommandTable = {
         // The body is a binary string: its UID and summary are UTF-8 bytes, kept as such.
         if (obj.E) fields.E = new TextDecoder().decode(fromBinaryString(obj.E));
         if (obj.U && subject === "") {
-          fields.U = rfc2047(new TextDecoder().decode(fromBinaryString(obj.U)));
+          const text = new TextDecoder().decode(fromBinaryString(obj.U));
+          fields.U = obj.encodeSubject ? rfc2047(text, true) : rfc2047(text);
         }
+        if (obj.T !== undefined) fields.T = String(obj.T);
       }
 
       let rooms = [room.name];

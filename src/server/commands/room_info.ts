@@ -8,6 +8,7 @@ import type { Room } from "../../store/tables.ts";
 import { atol } from "../args.ts";
 import { currentRoom, roomAideRoom } from "../access.ts";
 import { updateVisit } from "../room_state.ts";
+import { countPost } from "../post_message.ts";
 import type { CommandTable, Session } from "../session.ts";
 
 /** The room banner: the roominfo record, else the text of the `msgnum_info` message. */
@@ -61,6 +62,7 @@ export const roomInfoCommands: CommandTable = {
           ],
         };
       });
+      await countPost(s);
     },
   },
   STAT: {

@@ -111,11 +111,13 @@ export const userCommands: CommandTable = {
         timescalled: 1,
         lastcall: now,
       }, "");
-      // 902 gives every new account a registration card made from the name.
+      // 902 logs the new user in, then gives the account a registration card made from the
+      // name, saved (and counted as a post) in the user's own session.
+      await aideNotice(s, "User Creation Notice", `New user account <${name}> has been created.`);
+      s.user = user;
       const fqdn = await readConfig(store, "c_fqdn", "localhost");
       await saveCard(s, user, defaultCard(user, ownAddress(user, fqdn)));
-      await aideNotice(s, "User Creation Notice", `New user account <${name}> has been created.`);
-      await completeLogin(s, user);
+      await completeLogin(s, s.user);
       await enterBaseRoom(s);
     },
   },
@@ -189,6 +191,8 @@ export const userCommands: CommandTable = {
         },
         password,
       );
+      const fqdn = await readConfig(store, "c_fqdn", "localhost");
+      await saveCard(s, user, defaultCard(user, ownAddress(user, fqdn)));
       await aideNotice(
         s,
         "User Creation Notice",
