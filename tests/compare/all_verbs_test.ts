@@ -22,10 +22,14 @@ const GOLDEN = sharedFile("fixtures/real-citadel-902/small/replies-all-verbs.txt
  * Verbs whose replies do not match yet: their mismatches are counted and printed, never
  * hidden. A verb that matches everywhere must leave this list (the test fails otherwise).
  */
-const PENDING = new Set<string>(
-  "AGUP ASYN AUTO CHEK CONF DELE DELF DEXP DLAT DLRI DLUI EBIO EINF EMSG ENT0 GETA GETR GETU GEXP GNET GNUR GOTO GPEX GREG GTSN GVEA GVSN ICAL IDEN INFO INVT ISME KICK KILL LIST LKRA MESG MIGR MOVE MOVF MSG0 MSG2 MSG4 MSGP MSGS MSIV NEWU NOOP OIMG OPEN PASS QUSR RBIO RDIR REGI RENU RINF RWHO SEEN SETA SEXP SPEX SRCH STAT STEL TDAP UCHG UCLS UOPN USER VALI VIEW WHOK"
-    .split(" "),
-);
+const PENDING = new Set<string>([
+  // 902 rewrites a posted vCard in its own form (VERSION 2.1, its own property layout);
+  // ctdlsync stores the card as sent. One MSG0 reply shows the difference.
+  "MSG0",
+  // CONF LISTVAL's MMnextroom: 902 made one room more during the run than ctdlsync,
+  // which room is not known yet.
+  "CONF",
+]);
 
 interface Conn {
   conn: Deno.TcpConn;

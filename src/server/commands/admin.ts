@@ -134,34 +134,35 @@ function changedOps(current: Map<string, string>, values: [string, string][]): O
     .map(([key, value]) => configOp(key, value));
 }
 
+/** Position `i` of CONF GET as 902 prints it from `config`. */
+function shownValue(config: Map<string, string>, i: number): string {
+  const fixed = CONSTANT_POSITIONS.get(i);
+  if (fixed !== undefined) return fixed;
+  const value = config.get(CONF_POSITIONS[i]);
+  if (TEXT_POSITIONS.has(i)) return value ?? "(null)";
+  return String(atol(value));
+}
+
 async function confGet(s: Session): Promise<void> {
   const config = await readAllConfig(s.server.store);
-  await s.listing(
-    "Configuration...",
-    CONF_POSITIONS.map((key, i) => {
-      const fixed = CONSTANT_POSITIONS.get(i);
-      if (fixed !== undefined) return fixed;
-      const value = config.get(key);
-      if (TEXT_POSITIONS.has(i)) return value ?? "(null)";
-      return String(atol(value));
-    }),
-  );
+  await s.listing("Configuration...", CONF_POSITIONS.map((_, i) => shownValue(config, i)));
 }
 
 async function confSet(s: Session): Promise<void> {
   // Refuse before 400: once the client has sent its lines, only silence may follow.
   s.server.store.writeGuard?.();
   await s.reply("400 Send configuration...");
-  await s.out.flush();
   const lines = await s.readListing(1000);
+  const store = s.server.store;
+  const config = await readAllConfig(store);
   const values: [string, string][] = [];
-  // A short list leaves the later positions unchanged; unused positions are ignored.
+  // A short list leaves the later positions unchanged; unused positions are ignored, and so
+  // is a line that only says back what CONF GET showed (its "(null)" and 0 for unset).
   lines.forEach((line, i) => {
     const key = CONF_POSITIONS[i];
-    if (key) values.push([key, line]);
+    if (key && line !== shownValue(config, i)) values.push([key, line]);
   });
-  const store = s.server.store;
-  const ops = changedOps(await readAllConfig(store), values);
+  const ops = changedOps(config, values);
   if (ops.length > 0) await store.write(ops);
   await aideNotice(
     s,

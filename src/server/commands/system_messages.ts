@@ -34,9 +34,11 @@ function messagePath(s: Session, name: string): string {
  * Names of system messages: no path separators, as Citadel turns `/` into `.`. An empty
  * name gets 902's answer (its directory cannot be opened as a message).
  */
-function messageName(s: Session, raw: string): string {
+function messageName(s: Session, raw: string, emptyCode = 510): string {
   const name = raw.trim().replace(/\//g, ".");
-  if (name === "") throw new CtdlError(510, `Cannot open '${messagePath(s, "")}': Is a directory`);
+  if (name === "") {
+    throw new CtdlError(emptyCode, `Cannot open '${messagePath(s, "")}': Is a directory`);
+  }
   if (name.length > 64 || name.startsWith(".")) throw new CtdlError(512, "bad message name");
   return name;
 }
@@ -51,7 +53,8 @@ export const systemMessageCommands: CommandTable = {
         await s.listing("?", names.map((n) => ` ${n}`));
         return;
       }
-      const name = messageName(s, raw);
+      // 902 answers MESG with no name as a file it cannot open (571, not a server fault).
+      const name = messageName(s, raw, 571);
       const text = await getSystemMessage(s.server.store, name);
       if (text === null) {
         throw new CtdlError(
