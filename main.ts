@@ -126,7 +126,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     const server = new CitadelServer(store, {
       hostname: m[1] ?? (m[2] || "127.0.0.1"),
       port: Number(m[3]),
-      idleSeconds: int(f, "idle", 900),
+      idleSeconds: f.idle === undefined ? undefined : int(f, "idle", 900),
       sync: f["no-sync"] !== true,
       tls: f["tls-cert"]
         ? { certFile: f["tls-cert"] as string, keyFile: f["tls-key"] as string }

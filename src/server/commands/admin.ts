@@ -111,7 +111,6 @@ async function confSet(s: Session): Promise<void> {
   // Refuse before 400: once the client has sent its lines, only silence may follow.
   s.server.store.writeGuard?.();
   await s.reply("400 Send configuration...");
-  await s.out.flush();
   const lines = await s.readListing(1000);
   const values: [string, string][] = [];
   // A short list leaves the later positions unchanged; unused positions are ignored.

@@ -30,7 +30,7 @@ export const migrateCommands: CommandTable = {
       await s.reply("100 Exporting all Citadel databases.");
       try {
         for await (const piece of exportMigr(s.server.store)) {
-          await s.out.write(encoder.encode(piece));
+          await s.sendBytes(encoder.encode(piece));
         }
       } catch (e) {
         // The listing has begun, so no error line may follow; the reader sees a document

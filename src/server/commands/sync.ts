@@ -8,7 +8,6 @@ import {
   type TableName,
   TABLES,
 } from "../../store/tables.ts";
-import { ChunkWriter } from "../../wire/chunks.ts";
 import { fromHex } from "../../wire/hex.ts";
 import { encodeRecord } from "../../wire/record_stream.ts";
 import type { CommandTable, Session } from "../session.ts";
@@ -52,7 +51,7 @@ async function bulk(
   await s.reply(`table=${table}`);
   await s.reply(`stamp=${stamp}`);
   await s.reply(`storeid=${store.id}`);
-  const chunks = new ChunkWriter(s.out);
+  const chunks = s.chunkWriter();
   let n = 0;
   let digest = 0n;
   try {
