@@ -28,18 +28,19 @@ export function joinFamilies(families: Record<string, CommandTable>): CommandTab
   return table;
 }
 
-/** One sub-verb of a verb such as CONF, SYNC or MIGR: `args` are those after the sub-verb. */
+/** One sub-verb of a verb such as CONF, SYNC or MIGR: `args` are the others, in order. */
 export type SubCommand = (s: Session, args: string[]) => Promise<void>;
 
 /**
- * A command whose first argument picks a handler from `table` (case-insensitive), as
- * CONF GET|SET|..., SYNC's actions and MIGR export. A sub-verb defined twice (in any case)
- * fails at start-up; an unknown one gets `unknown(sub)` as a 512.
+ * A command whose argument at `position` picks a handler from `table` (case-insensitive):
+ * CONF GET|SET|..., MIGR export, SYNC <table>|<action>. A sub-verb defined twice (in any
+ * case) fails at start-up; an unknown one gets `unknown(sub)` as a 512.
  */
 export function subVerbs(
   access: Command["access"],
   table: Record<string, SubCommand>,
   unknown: (sub: string) => string,
+  position = 0,
 ): Command {
   const byName = new Map<string, SubCommand>();
   for (const [name, run] of Object.entries(table)) {
@@ -50,10 +51,10 @@ export function subVerbs(
   return {
     access,
     async run(s, args) {
-      const sub = (args[0] ?? "").trim();
+      const sub = (args[position] ?? "").trim();
       const run = byName.get(sub.toLowerCase());
       if (!run) throw new CtdlError(Code.ILLEGAL_VALUE, unknown(sub));
-      await run(s, args.slice(1));
+      await run(s, args.filter((_, i) => i !== position));
     },
   };
 }

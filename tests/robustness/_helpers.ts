@@ -61,8 +61,9 @@ for _ in range(n):
 `;
 
 /**
- * Python: a client that never reads. Small receive buffer, logs in, sends `count` copies of
- * `line`, prints "sent", then waits to be killed.
+ * Python: a client that never reads. Small receive buffer, logs in, runs the commands
+ * after `count` (one reply line each), sends `count` copies of `line`, prints "sent", then
+ * waits to be killed.
  */
 export const NEVER_READS = `
 import socket, sys, time
@@ -72,7 +73,7 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.connect((host, port))
 f = s.makefile("rb")
 f.readline()
-for cmd in ("USER " + user, "PASS " + pw):
+for cmd in ["USER " + user, "PASS " + pw] + sys.argv[7:]:
     s.sendall((cmd + "\\n").encode())
     f.readline()
 s.setblocking(True)
@@ -112,4 +113,29 @@ export async function readUntilClosed(conn: Deno.Conn): Promise<void> {
       throw e;
     }
   }
+}
+
+/** Python: logs in, sends one command, prints "sent" and waits (to be killed with -9). */
+export const SEND_AND_WAIT = `
+import socket, sys, time
+host, port, user, pw, line = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+s = socket.create_connection((host, port))
+f = s.makefile("rb")
+f.readline()
+for cmd in ("USER " + user, "PASS " + pw):
+    s.sendall((cmd + "\\n").encode())
+    f.readline()
+s.sendall((line + "\\n").encode())
+print("sent", flush=True)
+time.sleep(600)
+`;
+
+/** Starts a python client and resolves once it printed "sent". */
+export async function pythonSent(program: string, ...args: string[]): Promise<Deno.ChildProcess> {
+  const child = python(program, ...args);
+  const reader = child.stdout.getReader();
+  const { value } = await within("the python client", 30, reader.read());
+  reader.releaseLock();
+  if (!new TextDecoder().decode(value).includes("sent")) throw new Error("python client failed");
+  return child;
 }

@@ -63,7 +63,7 @@ Deno.test("robustness: a client that never reads its replies leaves the server u
       alice.name,
       alice.password,
       `MSG0 ${nums[0]}|0`,
-      "4000",
+      "40000",
     );
     try {
       const reader = child.stdout.getReader();
