@@ -1,4 +1,5 @@
 import { CitadelClient } from "../../src/client/connection.ts";
+import { loginAs } from "../_helpers.ts";
 
 /** Polls `check` until it is true; fails after `seconds`. No fixed sleeps in tests. */
 export async function waitFor(
@@ -138,4 +139,25 @@ export async function pythonSent(program: string, ...args: string[]): Promise<De
   reader.releaseLock();
   if (!new TextDecoder().decode(value).includes("sent")) throw new Error("python client failed");
   return child;
+}
+
+/**
+ * Posts a message of about 100 KB in the base room as `user` and returns its number, so a
+ * client that asks for it many times and never reads fills every socket buffer.
+ */
+export async function bigMessage(
+  address: string,
+  user: { name: string; password: string },
+): Promise<string> {
+  const c = await loginAs(address, user);
+  try {
+    const r = await c.command("ENT0 1");
+    if (r.code !== 400) throw new Error(`ENT0: ${r.line}`);
+    for (let i = 0; i < 1600; i++) await c.send("y".repeat(60));
+    await c.send("000");
+    const nums = (await c.listing("MSGS LAST|1")).lines;
+    return nums[0];
+  } finally {
+    await c.quit();
+  }
 }

@@ -16,6 +16,7 @@ import {
 } from "../_helpers.ts";
 import {
   answers,
+  bigMessage,
   NEVER_READS,
   portOf,
   python,
@@ -52,18 +53,15 @@ Deno.test("robustness: resets before accept and mid-command leave the server up"
 
 Deno.test("robustness: a client that never reads its replies leaves the server up", async () => {
   await withFixtureServer(async (address) => {
-    const probe = await loginAs(address, alice);
-    const nums = (await probe.listing("MSGS ALL")).lines;
-    assert.ok(nums.length > 0, "the base room has messages");
-    await probe.quit();
+    const big = await bigMessage(address, alice);
     const child = python(
       NEVER_READS,
       "127.0.0.1",
       String(portOf(address)),
       alice.name,
       alice.password,
-      `MSG0 ${nums[0]}|0`,
-      "40000",
+      `MSG0 ${big}|0`,
+      "400",
     );
     try {
       const reader = child.stdout.getReader();

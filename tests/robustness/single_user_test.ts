@@ -5,7 +5,15 @@
 import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { CitadelClient, loginAs, withFixtureServer } from "../_helpers.ts";
-import { NEVER_READS, portOf, pythonSent, SEND_AND_WAIT, waitFor, within } from "./_helpers.ts";
+import {
+  bigMessage,
+  NEVER_READS,
+  portOf,
+  pythonSent,
+  SEND_AND_WAIT,
+  waitFor,
+  within,
+} from "./_helpers.ts";
 
 const { alice, sysop } = FIXTURE_USERS;
 
@@ -61,17 +69,15 @@ Deno.test("single-user: a pull killed during its SNGL wait, then a rerun, is gra
 
 Deno.test("single-user: a user who never reads cannot hold up SNGL", async () => {
   await withFixtureServer(async (address) => {
-    const probe = await loginAs(address, alice);
-    const nums = (await probe.listing("MSGS ALL")).lines;
-    await probe.quit();
+    const big = await bigMessage(address, alice);
     const flood = await pythonSent(
       NEVER_READS,
       "127.0.0.1",
       String(portOf(address)),
       alice.name,
       alice.password,
-      `MSG0 ${nums[0]}|0`,
-      "40000",
+      `MSG0 ${big}|0`,
+      "400",
     );
     try {
       const aide = await loginAs(address, sysop);
@@ -87,17 +93,15 @@ Deno.test("single-user: a user who never reads cannot hold up SNGL", async () =>
 
 Deno.test("single-user: a holder stuck writing loses single-user mode at its expiry", async () => {
   await withFixtureServer(async (address) => {
-    const probe = await loginAs(address, alice);
-    const nums = (await probe.listing("MSGS ALL")).lines;
-    await probe.quit();
+    const big = await bigMessage(address, alice);
     const holder = await pythonSent(
       NEVER_READS,
       "127.0.0.1",
       String(portOf(address)),
       sysop.name,
       sysop.password,
-      `MSG0 ${nums[0]}|0`,
-      "40000",
+      `MSG0 ${big}|0`,
+      "400",
       "SNGL 0|2",
     );
     try {
