@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { configOp } from "../../src/store/control.ts";
-import { getUser, userOps } from "../../src/store/users.ts";
+import { createRoom, mailboxName, RoomFlag, roomMessages } from "../../src/store/rooms.ts";
+import { createUser, getUser, userOps } from "../../src/store/users.ts";
 import { joinFamilies } from "../../src/server/dispatch.ts";
 import { CitadelClient, loginAs, withFixtureServer } from "../_helpers.ts";
 
@@ -25,6 +26,29 @@ Deno.test("access: rooms named like a mailbox cannot be created or renamed into"
     assert.equal((await aide.command(`SETR ${box}||den|0`)).code, 512);
     assert.equal((await aide.command("SETR Den Two||den|0")).code, 200, "other names are fine");
     await aide.quit();
+  });
+});
+
+Deno.test("access: mail never lands in a room that only has a mailbox's name", async () => {
+  await withFixtureServer(async (address, store) => {
+    const dora = await createUser(store, { fullname: "Dora Victim" }, "dora-pass");
+    // A public room squatting Dora's mailbox name, as old data might hold.
+    const squat = await createRoom(store, {
+      name: mailboxName(dora.usernum, "Mail"),
+      flags: RoomFlag.INUSE,
+    });
+    const a = await loginAs(address, alice);
+    assert.equal((await a.command("GOTO _MAIL_")).code, 200);
+    assert.equal((await a.command("ENT0 1|Dora Victim")).code, 400);
+    await a.send("for Dora only");
+    await a.send("000");
+    assert.equal((await a.command("NOOP")).code, 200);
+    assert.deepEqual(await roomMessages(store, squat.number), [], "nothing in the squatter");
+    await a.quit();
+    const d = await loginAs(address, { name: "Dora Victim", password: "dora-pass" });
+    const r = await d.command("GOTO _MAIL_");
+    assert.ok(r.code !== 200 || !r.text.startsWith(squat.name), r.line);
+    await d.quit();
   });
 });
 
