@@ -1,2 +1,4 @@
-/** The one place the version lives: `ctdlsync --version` prints it. */
-export const VERSION = "0.9.0";
+import config from "../deno.json" with { type: "json" };
+
+/** ctdlsync's version: `"version"` in deno.json is the one place it is set. */
+export const VERSION: string = config.version;
