@@ -33,17 +33,20 @@ async function sourceStoreId(opts: SourceOpts): Promise<string> {
  */
 async function checkOrigin(store: Store, opts: SourceOpts, force: boolean): Promise<void> {
   if (force || await store.stamp() === 0) return;
-  const origin = await readOrigin(store);
-  const what = origin
-    ? `${origin.source}${origin.storeId ? ` (store ${origin.storeId})` : ""}`
-    : "local data (seeded or written here)";
+  // A store pulled before origins were recorded still names its source in its checkpoints.
+  const origin = await readOrigin(store) ??
+    await pulledStoreId(store).then((id) => id ? { source: "an earlier pull", storeId: id } : null);
   if (origin && origin.source === opts.from && !origin.storeId) return;
   if (origin?.storeId) {
     const id = await sourceStoreId(opts);
     if (id === origin.storeId || (id === "" && origin.source === opts.from)) return;
   }
+  const what = origin
+    ? `${origin.source}${origin.storeId ? ` (store ${origin.storeId})` : ""}`
+    : "local data (seeded or written here)";
   throw new UsageError(
-    `${store.path} holds ${what}, not a copy of ${opts.from}; --force replaces it`,
+    `${store.path.replace(/\/ctdlsync\.kv$/, "")} holds ${what}, ` +
+      `not a copy of ${opts.from}; --force replaces it`,
   );
 }
 
