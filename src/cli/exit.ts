@@ -62,6 +62,16 @@ export function errorExit(e: unknown): ErrorExit {
     return { line: msg, code: REFUSALS.has(e.code) ? Exit.USAGE : Exit.FAILED };
   }
   if (e instanceof Deno.errors.AddrInUse) return { line: msg, code: Exit.USAGE };
+  if (
+    e instanceof Deno.errors.UnexpectedEof || e instanceof Deno.errors.ConnectionReset ||
+    e instanceof Deno.errors.BrokenPipe || e instanceof Deno.errors.ConnectionAborted
+  ) {
+    // The link dropped mid-transfer: what arrived is checkpointed, a rerun resumes.
+    return { line: `the connection dropped (${msg}); run it again`, code: Exit.VERIFY_FAILED };
+  }
+  if (e instanceof Deno.errors.TimedOut || e instanceof Deno.errors.ConnectionRefused) {
+    return { line: msg, code: Exit.USAGE };
+  }
   if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
     return { line: msg, code: Exit.FAILED };
   }

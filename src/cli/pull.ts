@@ -3,7 +3,7 @@ import { runFallbackPull } from "../client/fallback.ts";
 import { progressLine, pullSummary } from "../client/report.ts";
 import { runPull } from "../client/run_pull.ts";
 import { sourceInfo } from "../client/pull.ts";
-import { CtdlError } from "../errors.ts";
+import { Code, CtdlError } from "../errors.ts";
 import { readOrigin, writeLastPull, writeOrigin } from "../store/origin.ts";
 import { Store } from "../store/store.ts";
 import { TABLE_NAMES } from "../store/tables.ts";
@@ -20,7 +20,7 @@ async function sourceStoreId(opts: SourceOpts): Promise<string> {
     await client.login(opts.user, opts.password);
     return (await sourceInfo(client)).storeId;
   } catch (e) {
-    if (e instanceof CtdlError && e.code === 530) return ""; // no SYNC: the fallback pull
+    if (e instanceof CtdlError && e.code === Code.CMD_NOT_SUPPORTED) return ""; // no SYNC: the fallback pull
     throw e;
   } finally {
     await client.quit().catch(() => client.close());
@@ -130,7 +130,7 @@ export const pull: Command = {
           onProgress: tty ? (p) => write(progressLine(p)) : undefined,
           onTableDone: tty ? () => write("") : undefined,
         }).catch((e) => {
-          if (e instanceof CtdlError && e.code === 530) return fallback();
+          if (e instanceof CtdlError && e.code === Code.CMD_NOT_SUPPORTED) return fallback();
           throw e;
         });
         const ok = reports.every((r) => r.verified || r.action === "would-pull");

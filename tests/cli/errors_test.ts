@@ -47,3 +47,10 @@ Deno.test("errors: 'database is locked' from SQLite is one line, exit 2", async 
   assert.match(oneLine(r.stderr), /^ctdlsync: the store is locked by another process/);
   assert.deepEqual(errorExit(new Deno.errors.AddrInUse("Address in use")).code, 2);
 });
+
+Deno.test("errors: a connection that drops mid-transfer is one line, exit 3 (run again)", async () => {
+  const r = await reportIn(`new Deno.errors.UnexpectedEof("early eof")`);
+  assert.equal(r.code, 3);
+  assert.equal(oneLine(r.stderr), "ctdlsync: the connection dropped (early eof); run it again");
+  assert.equal(errorExit(new Deno.errors.ConnectionReset("reset")).code, 3);
+});
