@@ -27,7 +27,7 @@ import {
   within,
 } from "./_helpers.ts";
 
-const { alice, sysop } = FIXTURE_USERS;
+const { alice } = FIXTURE_USERS;
 
 Deno.test("robustness: resets before accept and mid-command leave the server up", async () => {
   await withFixtureServer(async (address) => {
