@@ -7,7 +7,7 @@ import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { configOp } from "../../src/store/control.ts";
 import { createRoom, mailboxName, RoomFlag, roomMessages } from "../../src/store/rooms.ts";
 import { createUser, getUser, userOps } from "../../src/store/users.ts";
-import { joinFamilies } from "../../src/server/dispatch.ts";
+import { joinFamilies, subVerbs } from "../../src/server/dispatch.ts";
 import { CitadelClient, loginAs, withFixtureServer } from "../_helpers.ts";
 
 const { alice, bob, sysop } = FIXTURE_USERS;
@@ -105,7 +105,7 @@ Deno.test("access: ENT0 keeps at most c_maxmsglen bytes of a message", async () 
   );
 });
 
-Deno.test("dispatch: a verb defined by two families fails at start-up", () => {
+Deno.test("dispatch: a verb or sub-verb defined twice fails at start-up", () => {
   const cmd = { access: "any" as const, run: () => Promise.resolve() };
   assert.throws(
     () => joinFamilies({ a: { NOOP: cmd }, b: { NOOP: cmd } }),
