@@ -111,4 +111,7 @@ Deno.test("dispatch: a verb or sub-verb defined twice fails at start-up", () => 
     () => joinFamilies({ a: { NOOP: cmd }, b: { NOOP: cmd } }),
     /NOOP is defined twice/,
   );
+  const sub = () => Promise.resolve();
+  assert.throws(() => subVerbs("aide", { get: sub, GET: sub }, () => ""), /GET is defined twice/);
+  assert.doesNotThrow(() => joinFamilies({ a: { NOOP: cmd }, b: { ECHO: cmd } }));
 });
