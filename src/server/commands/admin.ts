@@ -3,6 +3,7 @@ import { configOp, readAllConfig, readConfig, readCounter } from "../../store/co
 import { atol } from "../args.ts";
 import { aideNotice } from "../post_message.ts";
 import type { Op } from "../../store/store.ts";
+import { subVerbs } from "../dispatch.ts";
 import type { CommandTable, Session } from "../session.ts";
 
 /**
@@ -156,11 +157,14 @@ async function confSet(s: Session): Promise<void> {
   const store = s.server.store;
   const config = await readAllConfig(store);
   const values: [string, string][] = [];
-  // A short list leaves the later positions unchanged; unused positions are ignored, and so
-  // is a line that only says back what CONF GET showed (its "(null)" and 0 for unset).
+  // A short list leaves the later positions unchanged; unused positions are ignored. Every
+  // other position is written, as 902 writes it, except a "(null)" said back for an unset
+  // text setting (902 would store those six letters).
   lines.forEach((line, i) => {
     const key = CONF_POSITIONS[i];
-    if (key && line !== shownValue(config, i)) values.push([key, line]);
+    if (!key) return;
+    if (line === "(null)" && TEXT_POSITIONS.has(i) && !config.has(key)) return;
+    values.push([key, line]);
   });
   const ops = changedOps(config, values);
   if (ops.length > 0) await store.write(ops);
@@ -174,67 +178,51 @@ async function confSet(s: Session): Promise<void> {
 
 /** Site configuration: CONF GET|SET (positional) and GETVAL|PUTVAL|LISTVAL (by key). */
 export const adminCommands: CommandTable = {
-  CONF: {
-    access: "aide",
-    async run(s, args) {
-      const sub = (args[0] ?? "").trim().toUpperCase();
-      switch (sub) {
-        case "GET":
-          return await confGet(s);
-        case "SET":
-          return await confSet(s);
-        case "GETVAL": {
-          const key = configKey(args[1]);
-          const value = await s.server.store.get("config", [key]);
-          if (value === null) return await s.reply(`${Code.ERROR} |`);
-          return await s.reply(`${Code.OK} ${await readConfig(s.server.store, key)}|`);
-        }
-        case "PUTVAL": {
-          if (args.length < 3) throw new CtdlError(Code.ERROR, "name and value required");
-          const key = configKey(args[1]);
-          // The value is everything after the key: a `|` in it is kept, not cut.
-          const value = args.slice(2).join("|");
-          const store = s.server.store;
-          const ops = changedOps(await readAllConfig(store), [[key, value]]);
-          if (ops.length > 0) await store.write(ops);
-          else s.server.store.writeGuard?.();
-          return await s.reply(`${Code.OK} setting '${key}' to '${value}'`);
-        }
-        case "LISTVAL": {
-          const store = s.server.store;
-          const values = [...await readAllConfig(store)].filter(([k]) => !k.startsWith(SYSCONFIG));
-          // 902 keeps its control record's counters among the config variables.
-          for (const c of ["MMflags", "MMhighest", "MMnextroom", "MMnextuser"] as const) {
-            values.push([c, String(await readCounter(store, c))]);
-          }
-          values.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-          return await s.listing(
-            "all configuration variables",
-            values.map(([k, v]) => `${k}|${v}`),
-          );
-        }
-        case "GETSYS": {
-          const name = args[1] ?? "";
-          const text = await s.server.store.get("config", [SYSCONFIG + name]);
-          if (text === null) throw new CtdlError(Code.ILLEGAL_VALUE, "No such configuration.");
-          const body = new TextDecoder().decode(text).replace(/\n$/, "");
-          return await s.listing(name, body === "" ? [] : body.split("\n"));
-        }
-        case "PUTSYS": {
-          const name = args[1] ?? "";
-          s.server.store.writeGuard?.();
-          await s.reply(`${Code.SEND_LISTING} ${name}`);
-          const lines = await s.readListing(100_000);
-          await s.server.store.write([
-            configOp(SYSCONFIG + name, lines.map((l) => l + "\n").join("")),
-          ]);
-          return;
-        }
-        default:
-          throw new CtdlError(512, "Illegal option(s) specified.");
-      }
+  CONF: subVerbs("aide", {
+    GET: confGet,
+    SET: confSet,
+    async GETVAL(s, args) {
+      const key = configKey(args[0]);
+      const value = await s.server.store.get("config", [key]);
+      if (value === null) return await s.reply(`${Code.ERROR} |`);
+      await s.reply(`${Code.OK} ${await readConfig(s.server.store, key)}|`);
     },
-  },
+    async PUTVAL(s, args) {
+      if (args.length < 2) throw new CtdlError(Code.ERROR, "name and value required");
+      const key = configKey(args[0]);
+      // The value is everything after the key: a `|` in it is kept, not cut.
+      const value = args.slice(1).join("|");
+      const store = s.server.store;
+      const ops = changedOps(await readAllConfig(store), [[key, value]]);
+      if (ops.length > 0) await store.write(ops);
+      else s.server.store.writeGuard?.();
+      await s.reply(`${Code.OK} setting '${key}' to '${value}'`);
+    },
+    async LISTVAL(s) {
+      const store = s.server.store;
+      const values = [...await readAllConfig(store)].filter(([k]) => !k.startsWith(SYSCONFIG));
+      // 902 keeps its control record's counters among the config variables.
+      for (const c of ["MMflags", "MMhighest", "MMnextroom", "MMnextuser"] as const) {
+        values.push([c, String(await readCounter(store, c))]);
+      }
+      values.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      await s.listing("all configuration variables", values.map(([k, v]) => `${k}|${v}`));
+    },
+    async GETSYS(s, args) {
+      const name = args[0] ?? "";
+      const text = await s.server.store.get("config", [SYSCONFIG + name]);
+      if (text === null) throw new CtdlError(Code.ILLEGAL_VALUE, "No such configuration.");
+      const body = new TextDecoder().decode(text).replace(/\n$/, "");
+      await s.listing(name, body === "" ? [] : body.split("\n"));
+    },
+    async PUTSYS(s, args) {
+      const name = args[0] ?? "";
+      s.server.store.writeGuard?.();
+      await s.reply(`${Code.SEND_LISTING} ${name}`);
+      const lines = await s.readListing(100_000);
+      await s.server.store.write([configOp(SYSCONFIG + name, lines.map((l) => l + "\n").join(""))]);
+    },
+  }, () => "Illegal option(s) specified."),
   GVDN: {
     access: "user",
     async run(s) {

@@ -26,7 +26,7 @@ export const bioCommands: CommandTable = {
       const store = s.server.store;
       const room = await userConfigRoom(store, user);
       await s.reply(`${Code.SEND_LISTING} Transmit user profile in plain text now.`);
-      const lines = await s.readBinaryListing(MAX_BIO_BYTES);
+      const lines = await s.readText({ maxBytes: MAX_BIO_BYTES, binary: true });
       const head = "Content-type: text/plain; charset=UTF-8\nContent-transfer-encoding: 8bit\n\n";
       const body = head + lines.map((l) => l + "\n").join("");
       const msgnum = await postSystemMessage(s, room.name, {

@@ -11,20 +11,13 @@ import { currentRoom } from "../access.ts";
 import { messageInRoom } from "../message_access.ts";
 import { directoryRoom, fileName, filesPath } from "../room_files.ts";
 import type { CommandTable, Session } from "../session.ts";
+import type { Download } from "../session_state.ts";
 
 /** READ sends at most this much per request (Citadel's SIZ buffer). */
 const READ_MAX = 4096;
 
-/** An open download (OPEN or OPNA): what READ serves and CLOS closes. */
-interface Download {
-  size: number;
-  read(offset: number, length: number): Promise<Uint8Array>;
-}
-
-const DOWNLOAD = "files.download";
-
 function download(s: Session): Download | undefined {
-  return s.state.get(DOWNLOAD) as Download | undefined;
+  return s.state.files.download;
 }
 
 /** Downloads: RDIR, OPEN, OPNA, READ, CLOS. */
@@ -65,14 +58,11 @@ export const downloadCommands: CommandTable = {
         );
       }
       const dirname = room.dirname;
-      s.state.set(
-        DOWNLOAD,
-        {
-          size: file.size,
-          read: async (offset, length) =>
-            await readRoomFile(store, dirname, name, offset, length) ?? new Uint8Array(0),
-        } satisfies Download,
-      );
+      s.state.files.download = {
+        size: file.size,
+        read: async (offset, length) =>
+          await readRoomFile(store, dirname, name, offset, length) ?? new Uint8Array(0),
+      };
       // Citadel 902 names every room file application/octet-stream here; RDIR has the type.
       await s.reply(`200 ${file.size}|${file.mtime}|${name}|application/octet-stream`);
     },
@@ -91,13 +81,10 @@ export const downloadCommands: CommandTable = {
       const decoded = part ? decodePart(part) : null;
       if (!part || decoded === null) throw new CtdlError(571, `Section ${section} not found.`);
       const data = fromBinaryString(decoded);
-      s.state.set(
-        DOWNLOAD,
-        {
-          size: data.length,
-          read: (offset, length) => Promise.resolve(data.subarray(offset, offset + length)),
-        } satisfies Download,
-      );
+      s.state.files.download = {
+        size: data.length,
+        read: (offset, length) => Promise.resolve(data.subarray(offset, offset + length)),
+      };
       // The attachment is a new temporary file for Citadel, so its time is now.
       const now = Math.floor(Date.now() / 1000);
       await s.reply(`200 ${data.length}|${now}|${part.filename}|${part.contentType}`);
@@ -120,7 +107,7 @@ export const downloadCommands: CommandTable = {
     access: "user",
     async run(s) {
       if (!download(s)) throw new CtdlError(553, "You don't have a download file open.");
-      s.state.delete(DOWNLOAD);
+      s.state.files.download = undefined;
       await s.reply("200 Ok");
     },
   },

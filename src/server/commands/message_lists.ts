@@ -131,7 +131,7 @@ export const messageListCommands: CommandTable = {
       if (withTemplate) {
         await s.reply("800 Send template then receive message list");
         template = new Map();
-        for (const line of await s.readBinaryListing(64 * 1024)) {
+        for (const line of await s.readText({ maxBytes: 64 * 1024, binary: true })) {
           const [name, value = ""] = line.split("|");
           const type = fieldForMnemonic(name.toLowerCase());
           if (type && type >= "A" && type <= "Z") template.set(type, value);
@@ -161,8 +161,7 @@ export const messageListCommands: CommandTable = {
       const lines = await msgsLines(s, chosen, format);
       if (template) {
         // After 800 the client reads a bare list: no second result line.
-        await s.binaryLines(lines);
-        await s.reply("000");
+        await s.listingBody(lines, true);
       } else {
         // Citadel's header is "100" and two spaces.
         await s.binaryListing(" ", lines);

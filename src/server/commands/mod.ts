@@ -1,3 +1,4 @@
+import { joinFamilies } from "../dispatch.ts";
 import type { CommandTable } from "../session.ts";
 import { adminCommands } from "./admin.ts";
 import { downloadCommands } from "./downloads.ts";
@@ -34,39 +35,39 @@ import { userDirectoryCommands } from "./user_directory.ts";
 
 /**
  * The command table: every verb the server answers, one family per file. A new command is
- * one entry in its family's table.
+ * one entry in its family's table; a verb defined by two families fails at start-up.
  */
-export const COMMANDS: CommandTable = {
-  ...sessionCommands,
-  ...loginCommands,
-  ...singleUserCommands,
-  ...syncCommands,
-  ...systemMessageCommands,
-  ...roomListCommands,
-  ...gotoCommands,
-  ...roomInfoCommands,
-  ...visitCommands,
-  ...roomAdminCommands,
-  ...roomAideCommands,
-  ...floorCommands,
-  ...userCommands,
-  ...unsupportedCommands,
-  ...calendarCommands,
-  ...expiryCommands,
-  ...networkCommands,
-  ...pictureCommands,
-  ...sieveCommands,
-  ...registrationCommands,
-  ...bioCommands,
-  ...pagingCommands,
-  ...userDirectoryCommands,
-  ...adminCommands,
-  ...migrateCommands,
-  ...messageListCommands,
-  ...readingCommands,
-  ...postingCommands,
-  ...messageAdminCommands,
-  ...downloadCommands,
-  ...uploadCommands,
-  ...fileAdminCommands,
-};
+export const COMMANDS: CommandTable = joinFamilies({
+  sessionCommands,
+  loginCommands,
+  singleUserCommands,
+  syncCommands,
+  systemMessageCommands,
+  roomListCommands,
+  gotoCommands,
+  roomInfoCommands,
+  visitCommands,
+  roomAdminCommands,
+  roomAideCommands,
+  floorCommands,
+  userCommands,
+  unsupportedCommands,
+  calendarCommands,
+  expiryCommands,
+  networkCommands,
+  pictureCommands,
+  sieveCommands,
+  registrationCommands,
+  bioCommands,
+  pagingCommands,
+  userDirectoryCommands,
+  adminCommands,
+  migrateCommands,
+  messageListCommands,
+  readingCommands,
+  postingCommands,
+  messageAdminCommands,
+  downloadCommands,
+  uploadCommands,
+  fileAdminCommands,
+});

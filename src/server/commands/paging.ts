@@ -4,7 +4,7 @@ import { RoomFlag, stripMailboxPrefix } from "../../store/rooms.ts";
 import { AxLevel, getUser, userKey } from "../../store/users.ts";
 import { atol } from "../args.ts";
 import { userAddress } from "../addresses.ts";
-import { mailboxOwner } from "../access.ts";
+import { mailboxOwner, roomAccess, UA } from "../access.ts";
 import type { CommandTable, Session } from "../session.ts";
 
 /** The sessions of `name` that take pages from `from` (DEXP stops all but an Aide's). */
@@ -27,13 +27,19 @@ async function deliver(s: Session, targets: Session[], text: string): Promise<vo
   }
 }
 
-/** The room RWHO shows for `o` to `viewer`: blank where the viewer may not know it. */
-function shownRoom(viewer: Session, o: Session): string {
+/**
+ * The room RWHO shows for `o` to `viewer`: a private room's name only to someone who knows
+ * the room (Citadel's GenerateRoomDisplay); mailbox rooms without the owner's prefix.
+ */
+async function shownRoom(viewer: Session, o: Session): Promise<string> {
   const room = o.room;
   if (!room) return "";
   if (mailboxOwner(room)) return stripMailboxPrefix(room.name);
-  const isAide = (viewer.user?.axlevel ?? 0) >= AxLevel.AIDE;
-  return room.flags & RoomFlag.PRIVATE && !isAide && viewer !== o ? "" : room.name;
+  if (room.flags & RoomFlag.PRIVATE) {
+    const { ua } = await roomAccess(viewer.server.store, viewer.user, room);
+    if ((ua & UA.KNOWN) === 0) return " ";
+  }
+  return room.name;
 }
 
 /** Who is online and paging: RWHO, STEL, SEXP, GEXP, DEXP, ASYN. */
@@ -41,14 +47,20 @@ export const pagingCommands: CommandTable = {
   RWHO: {
     access: "any",
     async run(s) {
+      // Without a login RWHO is a guest command: allowed only with c_guest_logins.
+      if (!s.user && (await readConfig(s.server.store, "c_guest_logins", "0")) !== "1") {
+        throw new CtdlError(Code.NOT_LOGGED_IN, "Not logged in.");
+      }
       const isAide = (s.user?.axlevel ?? 0) >= AxLevel.AIDE;
       const lines: string[] = [];
       // Newest session first, as 902 lists them.
       for (const o of [...s.server.sessions].sort((a, b) => b.id - a.id)) {
         if (o.stealth && o !== s && !isAide) continue;
         const user = o.user ? o.user.fullname : "(not logged in)";
-        const host = o.clientHost || o.remote;
-        const fields = [o.id, user, shownRoom(s, o), host, o.client, o.lastActive, o.lastCommand];
+        // The host a client named in IDEN is for all to see; its address only for Aides.
+        const host = o.clientHost || (isAide ? o.remote : "");
+        const room = await shownRoom(s, o);
+        const fields = [o.id, user, room, host, o.client, o.lastActive, o.lastCommand];
         lines.push(`${fields.join("|")}|.||||${o.user ? 1 : 0}`);
       }
       await s.listing(" ", lines);

@@ -17,6 +17,7 @@ import { AxLevel, getUser } from "../../store/users.ts";
 import { ownAddress } from "../addresses.ts";
 import { atol } from "../args.ts";
 import { currentRoom, roomAccess, UA } from "../access.ts";
+import { getMailbox } from "../mailbox.ts";
 import { postLocalMessage } from "../post_message.ts";
 import type { CommandTable, Session } from "../session.ts";
 
@@ -24,6 +25,12 @@ import type { CommandTable, Session } from "../session.ts";
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 /** Longest body line ENT0 accepts; longer lines are read to their end and dropped. */
 const MAX_BODY_LINE = 1 << 20;
+
+/** The longest message body a client may enter: `c_maxmsglen` when set, within our own cap. */
+async function maxMessageBytes(s: Session): Promise<number> {
+  const n = Number.parseInt(await readConfig(s.server.store, "c_maxmsglen", "0"), 10);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, MAX_MESSAGE_BYTES) : MAX_MESSAGE_BYTES;
+}
 
 /** One recipient list (to, cc or bcc) checked against the local users. */
 interface Recipients {
@@ -204,7 +211,11 @@ export const postingCommands: CommandTable = {
       // confirmation may follow, so a refused write must be the answer to ENT0 itself.
       store.writeGuard?.();
       await s.reply(`${confirm ? 800 : 400} send message`);
-      const lines = await s.readBinaryListing(MAX_MESSAGE_BYTES, MAX_BODY_LINE);
+      const lines = await s.readText({
+        maxBytes: await maxMessageBytes(s),
+        maxLineBytes: MAX_BODY_LINE,
+        binary: true,
+      });
       // A binary string: the body's bytes as the client sent them, never decoded.
       const body = lines.map((l) => l + "\n").join("");
 
@@ -236,7 +247,7 @@ export const postingCommands: CommandTable = {
       if (delivery) {
         // The sender's copy goes to Sent Items (if they have one), the recipients' to Mail.
         const sent = mailboxName(user.usernum, "Sent Items");
-        rooms = (await getRoom(store, sent)) ? [sent] : [];
+        rooms = (await getMailbox(store, user.usernum, "Sent Items")) ? [sent] : [];
         // The message names the room it was saved in first: the sender's Sent Items.
         if (rooms.length > 0) fields.O = sent;
         for (const u of delivery) {
@@ -251,6 +262,12 @@ export const postingCommands: CommandTable = {
             }).catch((e) => {
               if (!(e instanceof CtdlError && e.code === 574)) throw e;
             });
+          }
+          // Mail lands only in a real mailbox room of the recipient, never in a room that
+          // merely has the name (one created before names of that form were refused).
+          if (!await getMailbox(store, u.usernum, "Mail")) {
+            log.error(`session ${s.id}: ${mail} is not a mailbox room; not delivered there`);
+            continue;
           }
           if (!rooms.includes(mail)) rooms.push(mail);
         }

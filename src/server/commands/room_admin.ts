@@ -21,6 +21,7 @@ import { AxLevel } from "../../store/users.ts";
 import { atol, intOr } from "../args.ts";
 import { currentRoom, enterBaseRoom, isRoomAide, mailboxOwner, roomAideRoom } from "../access.ts";
 import { deleteFromRoom } from "../../store/messages.ts";
+import { checkClientRoomName } from "../mailbox.ts";
 import { aideNotice } from "../post_message.ts";
 import { instantFlag, updateVisit, usableFloor } from "../room_state.ts";
 import type { CommandTable, Session } from "../session.ts";
@@ -58,6 +59,7 @@ async function create(s: Session, args: string[]): Promise<void> {
   const view = intOr(args[6], 0);
   if (given === "" && ok === 1) throw new CtdlError(512, "Invalid room name.");
   if (given.toLowerCase() === "mail") throw new CtdlError(574, `'${given}' already exists.`);
+  checkClientRoomName(given);
   let floor = 0;
   if (floorArg !== undefined && floorArg.trim() !== "") {
     floor = intOr(floorArg, 0);
@@ -129,6 +131,7 @@ async function setRoom(s: Session, args: string[]): Promise<void> {
     );
   }
   const given = args[0].trim();
+  checkClientRoomName(given);
   // A mailbox room is renamed inside its owner's namespace.
   const prefix = isMailbox ? (/^\d+\./.exec(room.name)?.[0] ?? "") : "";
   const newName = prefix + given;

@@ -52,7 +52,7 @@ export const sieveCommands: CommandTable = {
       const held = byName.get(name);
       if (sub === "putscript") {
         await s.reply(`${Code.SEND_LISTING} Transmit script now`);
-        const lines = await s.readBinaryListing(256 * 1024);
+        const lines = await s.readText({ maxBytes: 256 * 1024, binary: true });
         const body = lines.map((l) => l + "\n").join("");
         await postSystemMessage(s, room, {
           fields: { U: PREFIX + name, M: fromBinaryString(body) },

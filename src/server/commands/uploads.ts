@@ -2,35 +2,20 @@ import { CtdlError } from "../../errors.ts";
 import { roomFileOp, statRoomFile } from "../../store/room_files.ts";
 import { RoomFlag2 } from "../../store/rooms.ts";
 import { concat } from "../../store/store.ts";
-import { UnexpectedEofError } from "../../wire/block_reader.ts";
 import { atol } from "../args.ts";
 import { postLocalMessage } from "../post_message.ts";
 import { directoryRoom, fileName, filesPath } from "../room_files.ts";
 import type { CommandTable, Session } from "../session.ts";
+import type { Upload } from "../session_state.ts";
 
 /** WRIT takes at most this much per request, as Citadel caps it. */
 const WRIT_MAX = 100_000;
 /** An upload is kept in memory until UCLS 1; this bounds one session's buffer. */
 export const UPLOAD_MAX = 256 * 1024 * 1024;
 
-/** An open upload (UOPN): bytes collect in memory, so a dropped client leaves nothing. */
-interface Upload {
-  usernum: number;
-  room: string;
-  flags2: number;
-  dirname: string;
-  name: string;
-  mimetype: string;
-  comment: string;
-  chunks: Uint8Array[];
-  size: number;
-}
-
-const UPLOAD = "files.upload";
-
 /** The open upload of the logged-in user (one left over from a previous login does not count). */
 function upload(s: Session): Upload | undefined {
-  const u = s.state.get(UPLOAD) as Upload | undefined;
+  const u = s.state.files.upload;
   return u && s.user && u.usernum === s.user.usernum ? u : undefined;
 }
 
@@ -48,20 +33,17 @@ export const uploadCommands: CommandTable = {
       if (await statRoomFile(s.server.store, room.dirname, name)) {
         throw new CtdlError(574, `'${filesPath(s, room.dirname, name)}' already exists`);
       }
-      s.state.set(
-        UPLOAD,
-        {
-          usernum: user.usernum,
-          room: room.name,
-          flags2: room.flags2,
-          dirname: room.dirname,
-          name,
-          mimetype: (args[1] ?? "").trim() || "application/octet-stream",
-          comment: (args[2] ?? "").trim(),
-          chunks: [],
-          size: 0,
-        } satisfies Upload,
-      );
+      s.state.files.upload = {
+        usernum: user.usernum,
+        room: room.name,
+        flags2: room.flags2,
+        dirname: room.dirname,
+        name,
+        mimetype: (args[1] ?? "").trim() || "application/octet-stream",
+        comment: (args[2] ?? "").trim(),
+        chunks: [],
+        size: 0,
+      };
       await s.reply("200 Ok");
     },
   },
@@ -76,14 +58,10 @@ export const uploadCommands: CommandTable = {
         throw new CtdlError(511, `Uploads are limited to ${UPLOAD_MAX} bytes.`);
       }
       await s.reply(`700 ${n}`);
-      let bytes: Uint8Array;
-      try {
-        bytes = await s.readBytes(n);
-      } catch (e) {
-        if (!(e instanceof UnexpectedEofError)) throw e;
+      const bytes = await s.readBytes(n, "an upload");
+      if (bytes === null) {
         // The client went away mid-upload: nothing of it is kept.
-        s.state.delete(UPLOAD);
-        s.close();
+        s.state.files.upload = undefined;
         return;
       }
       up.chunks.push(bytes);
@@ -95,7 +73,7 @@ export const uploadCommands: CommandTable = {
     async run(s, args) {
       const up = upload(s);
       if (!up) throw new CtdlError(553, "You don't have an upload file open.");
-      s.state.delete(UPLOAD);
+      s.state.files.upload = undefined;
       const path = filesPath(s, up.dirname, up.name);
       if ((args[0] ?? "").trim() !== "1") {
         await s.reply(`200 File '${path}' aborted.`);

@@ -1,6 +1,6 @@
 import { CtdlError } from "../../errors.ts";
 import { ControlFlag, readConfig, readCounter } from "../../store/control.ts";
-import { getRoom, getVisit, mailboxName, roomMessages } from "../../store/rooms.ts";
+import { getVisit, roomMessages } from "../../store/rooms.ts";
 import { isSeen, parseSeen } from "../../store/seen_set.ts";
 import type { Op, Store } from "../../store/store.ts";
 import type { User } from "../../store/tables.ts";
@@ -16,6 +16,7 @@ import {
   userOps,
 } from "../../store/users.ts";
 import { enterBaseRoom } from "../access.ts";
+import { getMailbox } from "../mailbox.ts";
 import { userAddress } from "../addresses.ts";
 import { intOr } from "../args.ts";
 import { aideNotice } from "../post_message.ts";
@@ -64,7 +65,7 @@ function purgeOps(user: User): Op[] {
 
 /** New messages in the user's own Mail room (CHEK's first field). */
 async function newMailCount(store: Store, user: User): Promise<number> {
-  const mail = await getRoom(store, mailboxName(user.usernum, "Mail"));
+  const mail = await getMailbox(store, user.usernum, "Mail");
   if (!mail) return 0;
   const seen = parseSeen((await getVisit(store, mail, user.usernum)).seen);
   return (await roomMessages(store, mail.number)).filter((n) => !isSeen(seen, n)).length;
