@@ -1,4 +1,4 @@
-import { CtdlError } from "../errors.ts";
+import { Code, CtdlError } from "../errors.ts";
 import { readConfig } from "../store/control.ts";
 import { getRoom, getVisit, RoomFlag, RoomFlag2, VisitFlag } from "../store/rooms.ts";
 import { isSeen, parseSeen } from "../store/seen_set.ts";
@@ -191,7 +191,7 @@ export async function currentRoom(s: Session): Promise<Room> {
     if (fresh) s.room = fresh;
   }
   if (!s.room) await enterBaseRoom(s);
-  if (!s.room) throw new CtdlError(572, "You are not in a room.");
+  if (!s.room) throw new CtdlError(Code.ROOM_NOT_FOUND, "You are not in a room.");
   return s.room;
 }
 
@@ -212,6 +212,6 @@ export async function roomAideRoom(
   refusal = "This command requires Admin or Room Admin access.",
 ): Promise<Room> {
   const room = await currentRoom(s);
-  if (!isRoomAide(s.requireUser(), room)) throw new CtdlError(550, refusal);
+  if (!isRoomAide(s.requireUser(), room)) throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, refusal);
   return room;
 }

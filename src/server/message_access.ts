@@ -1,4 +1,4 @@
-import { CtdlError } from "../errors.ts";
+import { Code, CtdlError } from "../errors.ts";
 import { toBinaryString } from "../message/binary_string.ts";
 import { type CitadelMessage, fieldBytes } from "../message/message.ts";
 import { getMessage } from "../store/messages.ts";
@@ -14,10 +14,13 @@ export async function messageInRoom(
   const room = await currentRoom(s);
   const store = s.server.store;
   if (msgnum <= 0 || !await store.get("msglists", [room.number, msgnum])) {
-    throw new CtdlError(550, `message ${msgnum} was not found in this room`);
+    throw new CtdlError(
+      Code.HIGHER_ACCESS_REQUIRED,
+      `message ${msgnum} was not found in this room`,
+    );
   }
   const msg = await getMessage(store, msgnum);
-  if (!msg) throw new CtdlError(575, `Can't locate msg ${msgnum} on disk`);
+  if (!msg) throw new CtdlError(Code.MESSAGE_NOT_FOUND, `Can't locate msg ${msgnum} on disk`);
   return { room, msg };
 }
 

@@ -1,4 +1,4 @@
-import { CtdlError } from "../errors.ts";
+import { Code, CtdlError } from "../errors.ts";
 import { RoomFlag } from "../store/rooms.ts";
 import type { Room } from "../store/tables.ts";
 import { currentRoom } from "./access.ts";
@@ -19,9 +19,9 @@ export function filesPath(s: Session, dirname: string, name?: string): string {
  */
 export function fileName(raw: string | undefined): string {
   const name = (raw ?? "").trim();
-  if (name === "") throw new CtdlError(571, "You must specify a file name.");
+  if (name === "") throw new CtdlError(Code.FILE_NOT_FOUND, "You must specify a file name.");
   if (name === ".." || /(^|[/\\])\.\.([/\\]|$)/.test(name)) {
-    throw new CtdlError(512, "syntax error.");
+    throw new CtdlError(Code.ILLEGAL_VALUE, "syntax error.");
   }
   return name.replace(/[/\\]/g, "_");
 }
@@ -30,7 +30,7 @@ export function fileName(raw: string | undefined): string {
 export async function directoryRoom(s: Session): Promise<Room> {
   const room = await currentRoom(s);
   if (!(room.flags & RoomFlag.DIRECTORY) || room.dirname === "") {
-    throw new CtdlError(560, "No directory in this room.");
+    throw new CtdlError(Code.NOT_HERE, "No directory in this room.");
   }
   return room;
 }

@@ -1,4 +1,4 @@
-import { CtdlError } from "../errors.ts";
+import { Code, CtdlError } from "../errors.ts";
 import { FloorFlag, getFloor, getVisit, visitOp } from "../store/rooms.ts";
 import type { Floor, Room, Visit } from "../store/tables.ts";
 import type { Session } from "./session.ts";
@@ -15,7 +15,7 @@ export function instantFlag(s: Session): string {
 export async function usableFloor(s: Session, num: number): Promise<Floor> {
   const floor = num >= 0 && num < MAX_FLOORS ? await getFloor(s.server.store, num) : null;
   if (!floor || (floor.flags & FloorFlag.INUSE) === 0) {
-    throw new CtdlError(561, "Invalid floor number.");
+    throw new CtdlError(Code.INVALID_FLOOR_OPERATION, "Invalid floor number.");
   }
   return floor;
 }

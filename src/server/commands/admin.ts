@@ -123,7 +123,7 @@ const SYSCONFIG = "sysconfig/";
 function configKey(raw: string | undefined): string {
   const key = (raw ?? "").trim();
   if (!/^[A-Za-z0-9_.\-]{1,64}$/.test(key)) {
-    throw new CtdlError(512, "A configuration key name is required.");
+    throw new CtdlError(Code.ILLEGAL_VALUE, "A configuration key name is required.");
   }
   return key;
 }
@@ -152,7 +152,7 @@ async function confGet(s: Session): Promise<void> {
 async function confSet(s: Session): Promise<void> {
   // Refuse before 400: once the client has sent its lines, only silence may follow.
   s.server.store.writeGuard?.();
-  await s.reply("400 Send configuration...");
+  await s.reply(`${Code.SEND_LISTING} Send configuration...`);
   const lines = await s.readListing(1000);
   const store = s.server.store;
   const config = await readAllConfig(store);

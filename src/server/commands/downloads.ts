@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { fromBinaryString, toBinaryString } from "../../message/binary_string.ts";
 import { fieldBytes } from "../../message/message.ts";
 import { decodePart, findPart } from "../../message/mime.ts";
@@ -27,12 +27,12 @@ export const downloadCommands: CommandTable = {
     async run(s) {
       const user = s.requireUser();
       const room = await currentRoom(s);
-      if (!(room.flags & RoomFlag.DIRECTORY)) throw new CtdlError(560, "not here.");
+      if (!(room.flags & RoomFlag.DIRECTORY)) throw new CtdlError(Code.NOT_HERE, "not here.");
       if (
         !(room.flags & RoomFlag.VISDIR) && user.axlevel < AxLevel.AIDE &&
         user.usernum !== room.roomaide
       ) {
-        throw new CtdlError(550, "not here.");
+        throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "not here.");
       }
       const store = s.server.store;
       const fqdn = await readConfig(store, "c_fqdn", "localhost");
@@ -48,7 +48,9 @@ export const downloadCommands: CommandTable = {
     async run(s, args) {
       const room = await directoryRoom(s);
       const name = fileName(args[0]);
-      if (download(s)) throw new CtdlError(552, "You already have a download file open.");
+      if (download(s)) {
+        throw new CtdlError(Code.RESOURCE_BUSY, "You already have a download file open.");
+      }
       const store = s.server.store;
       const file = await statRoomFile(store, room.dirname, name);
       if (!file) {
@@ -64,7 +66,7 @@ export const downloadCommands: CommandTable = {
           await readRoomFile(store, dirname, name, offset, length) ?? new Uint8Array(0),
       };
       // Citadel 902 names every room file application/octet-stream here; RDIR has the type.
-      await s.reply(`200 ${file.size}|${file.mtime}|${name}|application/octet-stream`);
+      await s.reply(`${Code.OK} ${file.size}|${file.mtime}|${name}|application/octet-stream`);
     },
   },
   OPNA: {
@@ -73,13 +75,15 @@ export const downloadCommands: CommandTable = {
       const msgnum = atol(args[0]);
       const section = (args[1] ?? "").trim();
       const { msg } = await messageInRoom(s, msgnum);
-      if (msg.format !== 4) throw new CtdlError(512, "This is not a MIME message.");
-      if (download(s)) throw new CtdlError(552, "You already have a download open.");
+      if (msg.format !== 4) throw new CtdlError(Code.ILLEGAL_VALUE, "This is not a MIME message.");
+      if (download(s)) throw new CtdlError(Code.RESOURCE_BUSY, "You already have a download open.");
       const part = section === ""
         ? undefined
         : findPart(toBinaryString(fieldBytes(msg, "M") ?? new Uint8Array()), section);
       const decoded = part ? decodePart(part) : null;
-      if (!part || decoded === null) throw new CtdlError(571, `Section ${section} not found.`);
+      if (!part || decoded === null) {
+        throw new CtdlError(Code.FILE_NOT_FOUND, `Section ${section} not found.`);
+      }
       const data = fromBinaryString(decoded);
       s.state.files.download = {
         size: data.length,
@@ -87,7 +91,7 @@ export const downloadCommands: CommandTable = {
       };
       // The attachment is a new temporary file for Citadel, so its time is now.
       const now = Math.floor(Date.now() / 1000);
-      await s.reply(`200 ${data.length}|${now}|${part.filename}|${part.contentType}`);
+      await s.reply(`${Code.OK} ${data.length}|${now}|${part.filename}|${part.contentType}`);
     },
   },
   READ: {
@@ -95,20 +99,26 @@ export const downloadCommands: CommandTable = {
     async run(s, args) {
       const offset = atol(args[0]);
       const length = Math.min(atol(args[1]), READ_MAX);
-      if (offset < 0 || length <= 0) throw new CtdlError(512, "you have to specify a value > 0.");
+      if (offset < 0 || length <= 0) {
+        throw new CtdlError(Code.ILLEGAL_VALUE, "you have to specify a value > 0.");
+      }
       const dl = download(s);
-      if (!dl) throw new CtdlError(553, "You don't have a download file open.");
+      if (!dl) throw new CtdlError(Code.RESOURCE_NOT_OPEN, "You don't have a download file open.");
       const bytes = await dl.read(offset, length);
-      if (bytes.length === 0) throw new CtdlError(500, `There is nothing to read at ${offset}.`);
+      if (bytes.length === 0) {
+        throw new CtdlError(Code.ERROR, `There is nothing to read at ${offset}.`);
+      }
       await s.sendBinary(`600 ${bytes.length}`, bytes);
     },
   },
   CLOS: {
     access: "user",
     async run(s) {
-      if (!download(s)) throw new CtdlError(553, "You don't have a download file open.");
+      if (!download(s)) {
+        throw new CtdlError(Code.RESOURCE_NOT_OPEN, "You don't have a download file open.");
+      }
       s.state.files.download = undefined;
-      await s.reply("200 Ok");
+      await s.reply(`${Code.OK} Ok`);
     },
   },
 };

@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { FloorFlag, floorOp, getFloor, listFloors } from "../../store/rooms.ts";
 import { intOr } from "../args.ts";
 import { MAX_FLOORS } from "../room_state.ts";
@@ -8,8 +8,8 @@ import type { CommandTable, Session } from "../session.ts";
 async function createFloor(s: Session, args: string[]): Promise<void> {
   const name = (args[0] ?? "").trim();
   const ok = intOr(args[1], 0);
-  if (name === "") throw new CtdlError(512, "Blank floor name not allowed.");
-  if (name.includes("|")) throw new CtdlError(512, "Invalid floor name.");
+  if (name === "") throw new CtdlError(Code.ILLEGAL_VALUE, "Blank floor name not allowed.");
+  if (name.includes("|")) throw new CtdlError(Code.ILLEGAL_VALUE, "Invalid floor name.");
   let slot = -1;
   await s.server.store.update(async (r) => {
     slot = -1;
@@ -18,11 +18,14 @@ async function createFloor(s: Session, args: string[]): Promise<void> {
       const inUse = f !== null && (f.flags & FloorFlag.INUSE) !== 0;
       if (!inUse && slot < 0) slot = n;
       if (inUse && f.name.toLowerCase() === name.toLowerCase()) {
-        throw new CtdlError(574, `Floor '${f.name}' already exists.`);
+        throw new CtdlError(Code.ALREADY_EXISTS, `Floor '${f.name}' already exists.`);
       }
     }
     if (slot < 0) {
-      throw new CtdlError(561, "There is no space available for a new floor.");
+      throw new CtdlError(
+        Code.INVALID_FLOOR_OPERATION,
+        "There is no space available for a new floor.",
+      );
     }
     if (ok === 0) return { ops: [] };
     return {
@@ -39,10 +42,13 @@ async function killFloor(s: Session, args: string[]): Promise<void> {
   await s.server.store.update(async (r) => {
     const floor = num >= 0 && num < MAX_FLOORS ? await getFloor(r, num) : null;
     if (!floor || (floor.flags & FloorFlag.INUSE) === 0) {
-      throw new CtdlError(561, `Floor ${num} not in use.`);
+      throw new CtdlError(Code.INVALID_FLOOR_OPERATION, `Floor ${num} not in use.`);
     }
     if (floor.refcount !== 0) {
-      throw new CtdlError(561, `Cannot delete; floor contains ${floor.refcount} rooms.`);
+      throw new CtdlError(
+        Code.INVALID_FLOOR_OPERATION,
+        `Cannot delete; floor contains ${floor.refcount} rooms.`,
+      );
     }
     return { ops: ok === 1 ? [floorOp(num, { ...floor, flags: 0 })] : [] };
   });
@@ -51,18 +57,20 @@ async function killFloor(s: Session, args: string[]): Promise<void> {
 
 /** EFLR num|name: renames a floor. */
 async function editFloor(s: Session, args: string[]): Promise<void> {
-  if (args.length < 1 || args[0].trim() === "") throw new CtdlError(512, "Usage error.");
+  if (args.length < 1 || args[0].trim() === "") {
+    throw new CtdlError(Code.ILLEGAL_VALUE, "Usage error.");
+  }
   const num = intOr(args[0], -1);
   const name = args.length >= 2 ? args[1].trim() : null;
-  if (name === "") throw new CtdlError(512, "Blank floor name not allowed.");
+  if (name === "") throw new CtdlError(Code.ILLEGAL_VALUE, "Blank floor name not allowed.");
   await s.server.store.update(async (r) => {
     const floor = num >= 0 && num < MAX_FLOORS ? await getFloor(r, num) : null;
     if (!floor || (floor.flags & FloorFlag.INUSE) === 0) {
-      throw new CtdlError(561, `Floor ${num} is not in use.`);
+      throw new CtdlError(Code.INVALID_FLOOR_OPERATION, `Floor ${num} is not in use.`);
     }
     return { ops: name === null ? [] : [floorOp(num, { ...floor, name })] };
   });
-  await s.reply("200 Ok");
+  await s.reply(`${Code.OK} Ok`);
 }
 
 /** Floors: LFLR, CFLR, KFLR, EFLR. */

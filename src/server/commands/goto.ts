@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { readConfig } from "../../store/control.ts";
 import { getVisit, RoomFlag, roomMessages, VisitFlag } from "../../store/rooms.ts";
 import { isSeen, parseSeen } from "../../store/seen_set.ts";
@@ -26,9 +26,9 @@ async function gotoRoom(s: Session, args: string[]): Promise<void> {
   const wanted = (args[0] ?? "").trim();
   const password = args[1] ?? "";
   const transient = intOr(args[2], 0) !== 0;
-  if (wanted === "") throw new CtdlError(572, "room '' not found");
+  if (wanted === "") throw new CtdlError(Code.ROOM_NOT_FOUND, "room '' not found");
   const room = await resolveRoom(store, user, wanted);
-  const notFound = () => new CtdlError(572, `room '${wanted}' not found`);
+  const notFound = () => new CtdlError(Code.ROOM_NOT_FOUND, `room '${wanted}' not found`);
   if (!room) throw notFound();
   const aideRoom = await readConfig(store, "c_aideroom", "Aide");
   const before = await getVisit(store, room, user.usernum);
@@ -41,7 +41,7 @@ async function gotoRoom(s: Session, args: string[]): Promise<void> {
       (room.flags & RoomFlag.PASSWORDED) && !(ua & UA.KNOWN) && !isAide &&
       password.toLowerCase() !== room.password.toLowerCase()
     ) {
-      throw new CtdlError(540, "wrong or missing passwd");
+      throw new CtdlError(Code.PASSWORD_REQUIRED, "wrong or missing passwd");
     }
     if (
       (room.flags & RoomFlag.PRIVATE) &&
@@ -103,7 +103,7 @@ async function gotoRoom(s: Session, args: string[]): Promise<void> {
     room.flags2,
     room.mtime,
   ];
-  await s.reply(`200${instantFlag(s)}${fields.join("|")}|`);
+  await s.reply(`${Code.OK}${instantFlag(s)}${fields.join("|")}|`);
 }
 
 /** GOTO: entering a room. */

@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { toBinaryString } from "../../message/binary_string.ts";
 import { deleteFromRoom, getMessage, linkToRoom } from "../../store/messages.ts";
 import { RoomFlag2 } from "../../store/rooms.ts";
@@ -19,16 +19,16 @@ async function moveMessages(s: Session, args: string[]): Promise<void> {
   const room = await currentRoom(s);
   const targetName = args[1] ?? "";
   const target = await resolveRoom(store, user, targetName);
-  if (!target) throw new CtdlError(572, `'${targetName}' does not exist.`);
+  if (!target) throw new CtdlError(Code.ROOM_NOT_FOUND, `'${targetName}' does not exist.`);
   if (target.number === room.number) {
-    throw new CtdlError(574, "Source and target rooms are the same.");
+    throw new CtdlError(Code.ALREADY_EXISTS, "Source and target rooms are the same.");
   }
   const copy = atol(args[2]) !== 0;
   const here = (await roomAccess(store, user, room)).ua;
   const there = (await roomAccess(store, user, target)).ua;
   const mayTake = (here & UA.ADMINALLOWED) !== 0 || mailboxOwner(room) === user.usernum;
   if (!mayTake || !(there & UA.POSTALLOWED)) {
-    throw new CtdlError(550, "Higher access required.");
+    throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "Higher access required.");
   }
   const nums = (args[0] ?? "").split(",").map(atol).filter((n) => n > 0);
   let done = 0;
@@ -38,8 +38,8 @@ async function moveMessages(s: Session, args: string[]): Promise<void> {
     if (!copy) await deleteFromRoom(store, room.name, n);
     done++;
   }
-  if (done === 0) throw new CtdlError(575, "Message not found.");
-  await s.reply(`200 Message(s) ${copy ? "copied" : "moved"}.`);
+  if (done === 0) throw new CtdlError(Code.MESSAGE_NOT_FOUND, "Message not found.");
+  await s.reply(`${Code.OK} Message(s) ${copy ? "copied" : "moved"}.`);
 }
 
 /** Deleting, moving and finding messages: DELE, MOVE, EUID. */
@@ -51,7 +51,7 @@ export const messageAdminCommands: CommandTable = {
       const user = s.requireUser();
       const nums = (args[0] ?? "").split(",").map((t) => t.trim()).filter((t) => t !== "")
         .map(atol);
-      if (nums.length === 0) throw new CtdlError(575, "Message not found.");
+      if (nums.length === 0) throw new CtdlError(Code.MESSAGE_NOT_FOUND, "Message not found.");
       const store = s.server.store;
       const room = await currentRoom(s);
       const { ua } = await roomAccess(store, user, room);
@@ -60,7 +60,9 @@ export const messageAdminCommands: CommandTable = {
       const anything = (ua & UA.ADMINALLOWED) !== 0 || mailboxOwner(room) === user.usernum;
       const own = !anything && (room.flags2 & RoomFlag2.COLLABDEL) !== 0 &&
         (ua & UA.DELETEALLOWED) !== 0;
-      if (!anything && !own) throw new CtdlError(550, "Higher access required.");
+      if (!anything && !own) {
+        throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "Higher access required.");
+      }
       const present: number[] = [];
       for (const n of nums) {
         if (n <= 0 || !await store.get("msglists", [room.number, n])) continue;
@@ -69,7 +71,7 @@ export const messageAdminCommands: CommandTable = {
           if (
             !msg || rawField(msg, "A") !== toBinaryString(new TextEncoder().encode(user.fullname))
           ) {
-            throw new CtdlError(550, "Higher access required.");
+            throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "Higher access required.");
           }
         }
         if (!present.includes(n)) present.push(n);
@@ -83,8 +85,8 @@ export const messageAdminCommands: CommandTable = {
           if (!(e instanceof CtdlError && e.code === 575)) throw e;
         }
       }
-      if (deleted === 0) throw new CtdlError(575, "Message not found.");
-      await s.reply(`200 ${deleted} message${deleted === 1 ? "" : "s"} deleted.`);
+      if (deleted === 0) throw new CtdlError(Code.MESSAGE_NOT_FOUND, "Message not found.");
+      await s.reply(`${Code.OK} ${deleted} message${deleted === 1 ? "" : "s"} deleted.`);
     },
   },
   EUID: {
@@ -96,9 +98,9 @@ export const messageAdminCommands: CommandTable = {
       const held = await store.get("euidindex", [room.number, euid]);
       const msgnum = held ? TABLES.euidindex.codec.decode(held) : 0;
       if (msgnum <= 0 || !await store.get("msglists", [room.number, msgnum])) {
-        throw new CtdlError(575, "not found");
+        throw new CtdlError(Code.MESSAGE_NOT_FOUND, "not found");
       }
-      await s.reply(`200 ${msgnum}`);
+      await s.reply(`${Code.OK} ${msgnum}`);
     },
   },
 };

@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { toBinaryString } from "../../message/binary_string.ts";
 import { type CitadelMessage, fieldBytes } from "../../message/message.ts";
 import { fieldForMnemonic } from "../../message/mnemonics.ts";
@@ -86,7 +86,7 @@ async function msgsLines(s: Session, nums: number[], format: number): Promise<st
 /** 530 unless the site has full-text search on (c_enable_fulltext). */
 async function requireFullText(s: Session): Promise<void> {
   if ((await readConfig(s.server.store, "c_enable_fulltext", "0")) !== "1") {
-    throw new CtdlError(530, "Full text index is not enabled on this server.");
+    throw new CtdlError(Code.CMD_NOT_SUPPORTED, "Full text index is not enabled on this server.");
   }
 }
 
@@ -129,7 +129,7 @@ export const messageListCommands: CommandTable = {
       const format = atol(args[3]);
       let template: Map<string, string> | null = null;
       if (withTemplate) {
-        await s.reply("800 Send template then receive message list");
+        await s.reply(`${Code.START_CHAT_MODE} Send template then receive message list`);
         template = new Map();
         for (const line of await s.readText({ maxBytes: 64 * 1024, binary: true })) {
           const [name, value = ""] = line.split("|");

@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { AxLevel } from "../../store/users.ts";
 import { log } from "../../log.ts";
 import { exportMigr } from "../../migr/export.ts";
@@ -13,7 +13,7 @@ function aideBeyondUsers(inner: Command): Command {
     access: "user",
     run(s, args, raw) {
       if (s.requireUser().axlevel < AxLevel.AIDE) {
-        throw new CtdlError(550, "This is not a user-level command.");
+        throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "This is not a user-level command.");
       }
       return inner.run(s, args, raw);
     },
@@ -39,7 +39,7 @@ export const migrateCommands: CommandTable = {
       );
     },
     async export(s) {
-      await s.reply("100 Exporting all Citadel databases.");
+      await s.reply(`${Code.LISTING_FOLLOWS} Exporting all Citadel databases.`);
       try {
         for await (const piece of exportMigr(s.server.store)) {
           await s.sendBytes(encoder.encode(piece));

@@ -1,6 +1,7 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { log } from "../../log.ts";
 import { fromBinaryString } from "../../message/binary_string.ts";
+import { AnonType } from "../../message/message.ts";
 import { mimeParts } from "../../message/mime.ts";
 import { readConfig } from "../../store/control.ts";
 import {
@@ -151,25 +152,37 @@ export const postingCommands: CommandTable = {
       const fromEmail = (args[10] ?? "").trim();
       const references = (args[11] ?? "").replace(/!/g, "|");
       if (![0, 1, 4].includes(format)) {
-        throw new CtdlError(512, `${format} is not a message format (0, 1 or 4)`);
+        throw new CtdlError(Code.ILLEGAL_VALUE, `${format} is not a message format (0, 1 or 4)`);
       }
 
       const isMailbox = (room.flags & RoomFlag.MAILBOX) !== 0;
       if (user.axlevel < AxLevel.PROBLEM && !isMailbox) {
-        throw new CtdlError(550, "Need to be validated to enter (except in Mail> to sysop)");
+        throw new CtdlError(
+          Code.HIGHER_ACCESS_REQUIRED,
+          "Need to be validated to enter (except in Mail> to sysop)",
+        );
       }
       const { ua, visit } = await roomAccess(store, user, room);
       if (!(ua & UA.POSTALLOWED) && !((ua & UA.REPLYALLOWED) && references !== "")) {
-        throw new CtdlError(550, "Higher access is required to post in this room.");
+        throw new CtdlError(
+          Code.HIGHER_ACCESS_REQUIRED,
+          "Higher access is required to post in this room.",
+        );
       }
       if (user.axlevel < AxLevel.AIDE && postname.toLowerCase() !== user.fullname.toLowerCase()) {
-        throw new CtdlError(550, `You don't have permission to author messages as '${postname}'.`);
+        throw new CtdlError(
+          Code.HIGHER_ACCESS_REQUIRED,
+          `You don't have permission to author messages as '${postname}'.`,
+        );
       }
       const fqdn = await readConfig(store, "c_fqdn", "localhost");
       const addresses = [ownAddress(user, fqdn), ...user.emailaddrs.split("|")]
         .map((a) => a.trim().toLowerCase()).filter((a) => a !== "");
       if (fromEmail !== "" && !addresses.includes(fromEmail.toLowerCase())) {
-        throw new CtdlError(550, `You don't have permission to author messages as '${fromEmail}'.`);
+        throw new CtdlError(
+          Code.HIGHER_ACCESS_REQUIRED,
+          `You don't have permission to author messages as '${fromEmail}'.`,
+        );
       }
 
       // Mail rooms (the user's Mail, or a mailbox room viewed as mail; not Drafts) need
@@ -185,7 +198,7 @@ export const postingCommands: CommandTable = {
         delivery = [];
         for (const list of [recp, cc, bcc]) {
           const r = await validateRecipients(s, list);
-          if (r.error) throw new CtdlError(570, r.error);
+          if (r.error) throw new CtdlError(Code.NO_SUCH_USER, r.error);
           // Mail to "sysop" is shown as going to the Aides, as 902 shows it.
           if (list === recp) {
             display = recp === "sysop" ? "Aide" : r.users.map((u) => u.fullname).join(", ");
@@ -194,16 +207,18 @@ export const postingCommands: CommandTable = {
             if (!delivery.some((d) => d.usernum === u.usernum)) delivery.push(u);
           }
         }
-        if (delivery.length === 0) throw new CtdlError(570, "At least one recipient is required.");
+        if (delivery.length === 0) {
+          throw new CtdlError(Code.NO_SUCH_USER, "At least one recipient is required.");
+        }
       }
       if (!isMailbox) [recp, cc, bcc] = ["", "", ""];
-      let anon = 65;
-      if (room.flags & RoomFlag.ANONONLY) anon = 66;
-      if ((room.flags & RoomFlag.ANONOPT) && anonFlag === 1) anon = 67;
+      let anon: number = AnonType.NORMAL;
+      if (room.flags & RoomFlag.ANONONLY) anon = AnonType.ANON_ONLY;
+      if ((room.flags & RoomFlag.ANONOPT) && anonFlag === 1) anon = AnonType.ANON_OPTION;
       const subjectRequired = (room.flags2 & RoomFlag2.SUBJECTREQ) ? 1 : 0;
 
       if (post === 0) {
-        await s.reply(`200 ${display}|${subjectRequired}`);
+        await s.reply(`${Code.OK} ${display}|${subjectRequired}`);
         return;
       }
 

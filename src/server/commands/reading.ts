@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { fromBinaryString, toBinaryString } from "../../message/binary_string.ts";
 import { embeddedMessage } from "../../message/embedded.ts";
 import { fieldBytes } from "../../message/message.ts";
@@ -17,10 +17,12 @@ export const readingCommands: CommandTable = {
     async run(s, args) {
       const { msg } = await messageInRoom(s, atol(args[0]));
       const section = (args[1] ?? "").trim();
-      if (msg.format !== 4) throw new CtdlError(512, "This is not a MIME message.");
+      if (msg.format !== 4) throw new CtdlError(Code.ILLEGAL_VALUE, "This is not a MIME message.");
       const part = findPart(toBinaryString(fieldBytes(msg, "M") ?? new Uint8Array()), section);
       const decoded = part ? decodePart(part) : null;
-      if (!part || decoded === null) throw new CtdlError(571, `Section ${section} not found.`);
+      if (!part || decoded === null) {
+        throw new CtdlError(Code.FILE_NOT_FOUND, `Section ${section} not found.`);
+      }
       const data = fromBinaryString(decoded);
       await s.sendBinary(
         `600 ${data.length}|-1|${part.filename}|${part.contentType}|${part.charset}`,
@@ -60,7 +62,9 @@ export const readingCommands: CommandTable = {
       const { room, msg } = await messageInRoom(s, msgnum);
       const section = (args[1] ?? "").trim();
       const shown = embeddedMessage(msg, section);
-      if (!shown) throw new CtdlError(575, `msg ${msgnum} has no part ${section}`);
+      if (!shown) {
+        throw new CtdlError(Code.MESSAGE_NOT_FOUND, `msg ${msgnum} has no part ${section}`);
+      }
       const lines = renderMsg4(shown, {
         roomAide: isRoomAide(s.requireUser(), room),
         preferred: s.preferredTypes,

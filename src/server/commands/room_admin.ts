@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { readConfig } from "../../store/control.ts";
 import {
   createRoom,
@@ -41,7 +41,7 @@ function typeFlags(type: number): number {
     case 5:
       return RoomFlag.INUSE | RoomFlag.MAILBOX;
     default:
-      throw new CtdlError(512, "Invalid room type.");
+      throw new CtdlError(Code.ILLEGAL_VALUE, "Invalid room type.");
   }
 }
 
@@ -57,8 +57,10 @@ async function create(s: Session, args: string[]): Promise<void> {
   const floorArg = args[4];
   const avoidAccess = intOr(args[5], 0) !== 0;
   const view = intOr(args[6], 0);
-  if (given === "" && ok === 1) throw new CtdlError(512, "Invalid room name.");
-  if (given.toLowerCase() === "mail") throw new CtdlError(574, `'${given}' already exists.`);
+  if (given === "" && ok === 1) throw new CtdlError(Code.ILLEGAL_VALUE, "Invalid room name.");
+  if (given.toLowerCase() === "mail") {
+    throw new CtdlError(Code.ALREADY_EXISTS, `'${given}' already exists.`);
+  }
   checkClientRoomName(given);
   let floor = 0;
   if (floorArg !== undefined && floorArg.trim() !== "") {
@@ -67,22 +69,24 @@ async function create(s: Session, args: string[]): Promise<void> {
   }
   const createax = Number(await readConfig(store, "c_createax", "3")) || 0;
   if (user.axlevel < createax) {
-    throw new CtdlError(550, "You need higher access to create rooms.");
+    throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "You need higher access to create rooms.");
   }
   if (given === "") {
-    await s.reply("200 Ok to create rooms.");
+    await s.reply(`${Code.OK} Ok to create rooms.`);
     return;
   }
   const flags = typeFlags(type);
   if (type === 5 && user.axlevel < AxLevel.AIDE) {
-    throw new CtdlError(550, "Higher access required");
+    throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "Higher access required");
   }
   // Personal rooms live under the user's mailbox prefix, always on the main floor.
   const name = type === 4 ? mailboxName(user.usernum, given) : given;
   if (type === 4) floor = 0;
-  if (await getRoom(store, name)) throw new CtdlError(574, `'${given}' already exists.`);
+  if (await getRoom(store, name)) {
+    throw new CtdlError(Code.ALREADY_EXISTS, `'${given}' already exists.`);
+  }
   if (ok === 0) {
-    await s.reply(`200 OK to create '${given}'`);
+    await s.reply(`${Code.OK} OK to create '${given}'`);
     return;
   }
   const creataide = (await readConfig(store, "c_creataide", "0")) === "1";
@@ -107,7 +111,7 @@ async function create(s: Session, args: string[]): Promise<void> {
     "Room Creation Message",
     `A new room called "${given}" has been created by ${user.fullname}`,
   );
-  await s.reply(`200 '${given}' has been created.`);
+  await s.reply(`${Code.OK} '${given}' has been created.`);
 }
 
 /** SETR name|password|dirname|QRflags|bump|floor|order|default_view|QRflags2 */
@@ -118,11 +122,14 @@ async function setRoom(s: Session, args: string[]): Promise<void> {
   const isMailbox = (room.flags & RoomFlag.MAILBOX) !== 0;
   const ownMailbox = isMailbox && mailboxOwner(room) === user.usernum;
   if (!isRoomAide(s.requireUser(), room) && !ownMailbox) {
-    throw new CtdlError(550, `You do not have permission to edit '${room.name}'`);
+    throw new CtdlError(
+      Code.HIGHER_ACCESS_REQUIRED,
+      `You do not have permission to edit '${room.name}'`,
+    );
   }
   // Citadel's is_noneditable: a user's Mail room keeps its name and settings.
   if (isMailbox && stripMailboxPrefix(room.name).toLowerCase() === "mail") {
-    throw new CtdlError(560, "Cannot edit this room.");
+    throw new CtdlError(Code.NOT_HERE, "Cannot edit this room.");
   }
   if (args.length < 4) {
     throw new CtdlError(
@@ -136,7 +143,7 @@ async function setRoom(s: Session, args: string[]): Promise<void> {
   const prefix = isMailbox ? (/^\d+\./.exec(room.name)?.[0] ?? "") : "";
   const newName = prefix + given;
   if (given === "" || new TextEncoder().encode(newName).length > 127) {
-    throw new CtdlError(512, "Invalid room name.");
+    throw new CtdlError(Code.ILLEGAL_VALUE, "Invalid room name.");
   }
   const flagsArg = intOr(args[3], 0);
   const bump = intOr(args[4], 0) !== 0;
@@ -157,7 +164,7 @@ async function setRoom(s: Session, args: string[]): Promise<void> {
   const isAideRoom = room.name.toLowerCase() === aideRoom.toLowerCase();
   const renamed = roomKey(newName) !== roomKey(room.name);
   if (renamed && (isBase || isAideRoom)) {
-    throw new CtdlError(560, `'${room.name}' is a system room and cannot be renamed.`);
+    throw new CtdlError(Code.NOT_HERE, `'${room.name}' is a system room and cannot be renamed.`);
   }
 
   let flags = flagsArg | RoomFlag.INUSE;
@@ -197,12 +204,12 @@ async function setRoom(s: Session, args: string[]): Promise<void> {
   await store.update(async (r) => {
     const current = await getRoom(r, room.name);
     if (!current || current.number !== room.number) {
-      throw new CtdlError(572, `room '${room.name}' not found`);
+      throw new CtdlError(Code.ROOM_NOT_FOUND, `room '${room.name}' not found`);
     }
     const ops: Op[] = [];
     if (renamed) {
       const clash = await getRoom(r, newName);
-      if (clash) throw new CtdlError(574, `'${newName}' already exists.`);
+      if (clash) throw new CtdlError(Code.ALREADY_EXISTS, `'${newName}' already exists.`);
       ops.push({ table: "rooms", key: [roomKey(room.name)], value: null });
     }
     ops.push(roomOp({ ...updated, highest: current.highest }));
@@ -222,7 +229,7 @@ async function setRoom(s: Session, args: string[]): Promise<void> {
     "Room modification Message",
     `The room "${room.name}" has been edited by ${user.fullname}.`,
   );
-  await s.reply("200 Ok");
+  await s.reply(`${Code.OK} Ok`);
 }
 
 /**
@@ -240,13 +247,13 @@ async function killRoom(s: Session, args: string[]): Promise<void> {
   ]
     .some((n) => n.toLowerCase() === room.name.toLowerCase());
   if (system || (room.flags & RoomFlag.MAILBOX && mailboxOwner(room) !== user.usernum)) {
-    throw new CtdlError(560, "Can't delete this room.");
+    throw new CtdlError(Code.NOT_HERE, "Can't delete this room.");
   }
   if (!isRoomAide(user, room) && mailboxOwner(room) !== user.usernum) {
-    throw new CtdlError(560, "Can't delete this room.");
+    throw new CtdlError(Code.NOT_HERE, "Can't delete this room.");
   }
   if (atol(args[0]) === 0) {
-    await s.reply("200 ok to delete.");
+    await s.reply(`${Code.OK} ok to delete.`);
     return;
   }
   for (const n of await roomMessages(store, room.number)) {
@@ -273,7 +280,7 @@ async function killRoom(s: Session, args: string[]): Promise<void> {
     "Room Purger Message",
     `The room "${room.name}" has been deleted by ${user.fullname}.`,
   );
-  await s.reply(`200 '${room.name}' deleted.`);
+  await s.reply(`${Code.OK} '${room.name}' deleted.`);
 }
 
 /** Making and editing rooms: CRE8, GETR, SETR, KILL. */
@@ -294,7 +301,7 @@ export const roomAdminCommands: CommandTable = {
         room.defaultview,
         room.flags2,
       ];
-      await s.reply(`200${instantFlag(s)}${fields.join("|")}|`);
+      await s.reply(`${Code.OK}${instantFlag(s)}${fields.join("|")}|`);
     },
   },
   SETR: { access: "user", run: setRoom },

@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { readConfig } from "../../store/control.ts";
 import { getRoom, getVisit, RoomFlag, roomOp, VisitFlag, visitOp } from "../../store/rooms.ts";
 import type { Room } from "../../store/tables.ts";
@@ -11,14 +11,14 @@ import type { CommandTable, Session } from "../session.ts";
 async function membershipTarget(s: Session, raw: string): Promise<{ room: Room; name: string }> {
   const room = await currentRoom(s);
   if (!isRoomAide(s.requireUser(), room)) {
-    throw new CtdlError(550, "Higher access or room ownership required.");
+    throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "Higher access or room ownership required.");
   }
   // Only rooms that keep people out have a member list to edit.
   if (!(room.flags & (RoomFlag.PRIVATE | RoomFlag.MAILBOX))) {
-    throw new CtdlError(560, "Can't add/remove users from this room.");
+    throw new CtdlError(Code.NOT_HERE, "Can't add/remove users from this room.");
   }
   const user = await getUser(s.server.store, raw.trim());
-  if (!user) throw new CtdlError(570, "No such user.");
+  if (!user) throw new CtdlError(Code.NO_SUCH_USER, "No such user.");
   return { room, name: user.fullname };
 }
 
@@ -26,7 +26,7 @@ async function membershipTarget(s: Session, raw: string): Promise<{ room: Room; 
 async function setMembership(s: Session, room: Room, name: string, invite: boolean) {
   await s.server.store.update(async (r) => {
     const user = await getUser(r, name);
-    if (!user) throw new CtdlError(570, "No such user.");
+    if (!user) throw new CtdlError(Code.NO_SUCH_USER, "No such user.");
     const v = await getVisit(r, room, user.usernum);
     const flags = invite
       ? (v.flags & ~(VisitFlag.FORGET | VisitFlag.LOCKOUT)) | VisitFlag.ACCESS
@@ -42,7 +42,7 @@ export const roomAideCommands: CommandTable = {
     async run(s) {
       const room = await currentRoom(s);
       const aide = room.roomaide > 0 ? await getUserByNumber(s.server.store, room.roomaide) : null;
-      await s.reply(`200 ${aide?.fullname ?? ""}`);
+      await s.reply(`${Code.OK} ${aide?.fullname ?? ""}`);
     },
   },
   SETA: {
@@ -54,7 +54,7 @@ export const roomAideCommands: CommandTable = {
       const usernum = user?.usernum ?? -1;
       await store.update(async (r) => {
         const fresh = await getRoom(r, room.name);
-        if (!fresh) throw new CtdlError(572, `room '${room.name}' not found`);
+        if (!fresh) throw new CtdlError(Code.ROOM_NOT_FOUND, `room '${room.name}' not found`);
         return { ops: [roomOp({ ...fresh, roomaide: usernum })] };
       });
       await aideNotice(
@@ -64,7 +64,7 @@ export const roomAideCommands: CommandTable = {
           user?.fullname ?? "nobody"
         } the Room Admin for "${room.name}".`,
       );
-      await s.reply("200 Ok");
+      await s.reply(`${Code.OK} Ok`);
     },
   },
   WHOK: {
@@ -87,7 +87,7 @@ export const roomAideCommands: CommandTable = {
     async run(s, _args, raw) {
       const { room, name } = await membershipTarget(s, raw);
       await setMembership(s, room, name, true);
-      await s.reply(`200 ${name} invited to ${room.name}.`);
+      await s.reply(`${Code.OK} ${name} invited to ${room.name}.`);
     },
   },
   KICK: {
@@ -95,7 +95,7 @@ export const roomAideCommands: CommandTable = {
     async run(s, _args, raw) {
       const { room, name } = await membershipTarget(s, raw);
       await setMembership(s, room, name, false);
-      await s.reply(`200 ${name} kicked out of ${room.name}.`);
+      await s.reply(`${Code.OK} ${name} kicked out of ${room.name}.`);
     },
   },
 };

@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { fieldText } from "../../message/message.ts";
 import { escapeListingLine } from "../../message/render.ts";
 import { counterOp, readCounter } from "../../store/control.ts";
@@ -32,7 +32,7 @@ export const roomInfoCommands: CommandTable = {
     async run(s) {
       const room = await currentRoom(s);
       const text = await roomBanner(s, room);
-      if (text === null) throw new CtdlError(571, "No info file.");
+      if (text === null) throw new CtdlError(Code.FILE_NOT_FOUND, "No info file.");
       const lines = text.replace(/\r?\n$/, "").split(/\r?\n/);
       await s.listing("Info:", lines.map(escapeListingLine));
     },
@@ -42,10 +42,10 @@ export const roomInfoCommands: CommandTable = {
     async run(s, args) {
       const room = await roomAideRoom(s);
       if (atol(args[0]) === 0) {
-        await s.reply("200 Ok.");
+        await s.reply(`${Code.OK} Ok.`);
         return;
       }
-      await s.reply("400 Transmit new banner in plain text now.");
+      await s.reply(`${Code.SEND_LISTING} Transmit new banner in plain text now.`);
       const lines = await s.readListing(10_000);
       const text = lines.map((l) => l + "\n").join("");
       // Citadel saves the banner as a message and points msgnum_info at it; the number
@@ -69,7 +69,7 @@ export const roomInfoCommands: CommandTable = {
     access: "user",
     async run(s) {
       const room = await currentRoom(s);
-      await s.reply(`200 ${room.name}|${room.mtime}|`);
+      await s.reply(`${Code.OK} ${room.name}|${room.mtime}|`);
     },
   },
   VIEW: {
@@ -78,7 +78,7 @@ export const roomInfoCommands: CommandTable = {
       const room = await currentRoom(s);
       const view = atol(args[0]);
       await updateVisit(s, room, (v) => ({ ...v, view }));
-      await s.reply("200 ok");
+      await s.reply(`${Code.OK} ok`);
     },
   },
 };

@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { readConfig } from "../../store/control.ts";
 import { atol } from "../args.ts";
 import type { CommandTable, Session } from "../session.ts";
@@ -17,7 +17,7 @@ export const sessionCommands: CommandTable = {
   NOOP: { access: "any", run: noop },
   // QNOP keeps the session alive and, unlike NOOP, gets no reply at all.
   QNOP: { access: "any", run: () => Promise.resolve() },
-  ECHO: { access: "any", run: (s, _a, raw) => s.reply(`200 ${raw}`) },
+  ECHO: { access: "any", run: (s, _a, raw) => s.reply(`${Code.OK} ${raw}`) },
   INFO: {
     access: "any",
     async run(s) {
@@ -58,10 +58,10 @@ export const sessionCommands: CommandTable = {
   IDEN: {
     access: "any",
     async run(s, args) {
-      if (args.length < 4) throw new CtdlError(512, "usage error");
+      if (args.length < 4) throw new CtdlError(Code.ILLEGAL_VALUE, "usage error");
       s.client = args[3];
       s.clientHost = args[4] ?? "";
-      await s.reply("200 Ok");
+      await s.reply(`${Code.OK} Ok`);
     },
   },
   TIME: {
@@ -69,13 +69,13 @@ export const sessionCommands: CommandTable = {
     run(s) {
       const now = Math.floor(Date.now() / 1000);
       const gmtoff = -new Date().getTimezoneOffset() * 60;
-      return s.reply(`200 ${now}|${gmtoff}|0|${s.server.startTime}`);
+      return s.reply(`${Code.OK} ${now}|${gmtoff}|0|${s.server.startTime}`);
     },
   },
   MORE: {
     access: "any",
     async run(s) {
-      await s.reply(`200 ${await readConfig(s.server.store, "c_moreprompt", "<more>")}`);
+      await s.reply(`${Code.OK} ${await readConfig(s.server.store, "c_moreprompt", "<more>")}`);
     },
   },
   MSGP: {
@@ -84,18 +84,18 @@ export const sessionCommands: CommandTable = {
       // Citadel treats "dont_decode" as a flag of its own: it leaves the type list alone.
       if (args.length === 1 && args[0].toLowerCase() === "dont_decode") {
         s.msg4DontDecode = true;
-        await s.reply("200 MSG4 will not pre-decode messages.");
+        await s.reply(`${Code.OK} MSG4 will not pre-decode messages.`);
         return;
       } else {
         s.preferredTypes = args.filter((a) => a !== "").map((a) => a.toLowerCase());
       }
-      await s.reply("200 Preferred MIME formats have been set.");
+      await s.reply(`${Code.OK} Preferred MIME formats have been set.`);
     },
   },
   QUIT: {
     access: "any",
     async run(s) {
-      await s.reply("200 Goodbye.");
+      await s.reply(`${Code.OK} Goodbye.`);
       s.close();
     },
   },

@@ -1,5 +1,5 @@
 import { escapeListingLine } from "../../message/render.ts";
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { readAllConfig } from "../../store/control.ts";
 import {
   expandMacros,
@@ -39,7 +39,9 @@ function messageName(s: Session, raw: string, emptyCode = 510): string {
   if (name === "") {
     throw new CtdlError(emptyCode, `Cannot open '${messagePath(s, "")}': Is a directory`);
   }
-  if (name.length > 64 || name.startsWith(".")) throw new CtdlError(512, "bad message name");
+  if (name.length > 64 || name.startsWith(".")) {
+    throw new CtdlError(Code.ILLEGAL_VALUE, "bad message name");
+  }
   return name;
 }
 
@@ -73,7 +75,7 @@ export const systemMessageCommands: CommandTable = {
       const name = messageName(s, raw);
       // Refuse before 400: once the client has sent its text, only silence may follow.
       s.server.store.writeGuard?.();
-      await s.reply(`400 ${messagePath(s, name)}`);
+      await s.reply(`${Code.SEND_LISTING} ${messagePath(s, name)}`);
       const lines = await s.readListing();
       await s.server.store.write([systemMessageOp(name, lines.map((l) => l + "\n").join(""))]);
       // Like Citadel, nothing is sent after the client's 000.

@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { roomFileOp, statRoomFile } from "../../store/room_files.ts";
 import { RoomFlag2 } from "../../store/rooms.ts";
 import { concat } from "../../store/store.ts";
@@ -29,9 +29,14 @@ export const uploadCommands: CommandTable = {
       s.server.store.writeGuard?.();
       const room = await directoryRoom(s);
       const name = fileName(args[0]);
-      if (upload(s)) throw new CtdlError(552, "You already have a upload file open.");
+      if (upload(s)) {
+        throw new CtdlError(Code.RESOURCE_BUSY, "You already have a upload file open.");
+      }
       if (await statRoomFile(s.server.store, room.dirname, name)) {
-        throw new CtdlError(574, `'${filesPath(s, room.dirname, name)}' already exists`);
+        throw new CtdlError(
+          Code.ALREADY_EXISTS,
+          `'${filesPath(s, room.dirname, name)}' already exists`,
+        );
       }
       s.state.files.upload = {
         usernum: user.usernum,
@@ -44,20 +49,20 @@ export const uploadCommands: CommandTable = {
         chunks: [],
         size: 0,
       };
-      await s.reply("200 Ok");
+      await s.reply(`${Code.OK} Ok`);
     },
   },
   WRIT: {
     access: "user",
     async run(s, args) {
       const up = upload(s);
-      if (!up) throw new CtdlError(553, "You don't have an upload file open.");
+      if (!up) throw new CtdlError(Code.RESOURCE_NOT_OPEN, "You don't have an upload file open.");
       const n = Math.min(atol(args[0]), WRIT_MAX);
-      if (n <= 0) throw new CtdlError(512, "you have to specify a value > 0.");
+      if (n <= 0) throw new CtdlError(Code.ILLEGAL_VALUE, "you have to specify a value > 0.");
       if (up.size + n > UPLOAD_MAX) {
-        throw new CtdlError(511, `Uploads are limited to ${UPLOAD_MAX} bytes.`);
+        throw new CtdlError(Code.TOO_BIG, `Uploads are limited to ${UPLOAD_MAX} bytes.`);
       }
-      await s.reply(`700 ${n}`);
+      await s.reply(`${Code.SEND_BINARY} ${n}`);
       const bytes = await s.readBytes(n, "an upload");
       if (bytes === null) {
         // The client went away mid-upload: nothing of it is kept.
@@ -72,11 +77,11 @@ export const uploadCommands: CommandTable = {
     access: "user",
     async run(s, args) {
       const up = upload(s);
-      if (!up) throw new CtdlError(553, "You don't have an upload file open.");
+      if (!up) throw new CtdlError(Code.RESOURCE_NOT_OPEN, "You don't have an upload file open.");
       s.state.files.upload = undefined;
       const path = filesPath(s, up.dirname, up.name);
       if ((args[0] ?? "").trim() !== "1") {
-        await s.reply(`200 File '${path}' aborted.`);
+        await s.reply(`${Code.OK} File '${path}' aborted.`);
         return;
       }
       const store = s.server.store;
@@ -84,7 +89,7 @@ export const uploadCommands: CommandTable = {
       const data = concat(up.chunks);
       await store.update(async (r) => {
         if (await r.get("roomfiles", [up.dirname, up.name])) {
-          throw new CtdlError(574, `'${path}' already exists`);
+          throw new CtdlError(Code.ALREADY_EXISTS, `'${path}' already exists`);
         }
         const meta = { mimetype: up.mimetype, description: up.comment, mtime: now };
         return { ops: [roomFileOp(up.dirname, up.name, meta, data)] };
@@ -100,7 +105,7 @@ export const uploadCommands: CommandTable = {
           },
         });
       }
-      await s.reply(`200 File '${path}' saved.`);
+      await s.reply(`${Code.OK} File '${path}' saved.`);
     },
   },
 };

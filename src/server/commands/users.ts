@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { ControlFlag, readConfig, readCounter } from "../../store/control.ts";
 import { getVisit, roomMessages } from "../../store/rooms.ts";
 import { isSeen, parseSeen } from "../../store/seen_set.ts";
@@ -51,7 +51,7 @@ async function updateUser(
   let result: User | undefined;
   await store.update(async (r) => {
     const user = await getUser(r, name);
-    if (!user) throw new CtdlError(570, "No such user.");
+    if (!user) throw new CtdlError(Code.NO_SUCH_USER, "No such user.");
     result = change(user);
     return { ops: userOps(result) };
   });
@@ -81,7 +81,7 @@ async function initialAxLevel(store: Store): Promise<number> {
 function userNameArg(raw: string | undefined): string {
   const name = strproc(raw ?? "");
   if (name === "" || userKey(name) === "") {
-    throw new CtdlError(542, "You must supply a user name.");
+    throw new CtdlError(Code.USERNAME_REQUIRED, "You must supply a user name.");
   }
   return name;
 }
@@ -93,15 +93,18 @@ export const userCommands: CommandTable = {
     async run(s, args) {
       const store = s.server.store;
       if ((await readConfig(store, "c_disable_newu", "0")) === "1") {
-        throw new CtdlError(560, "Self-service user account creation is disabled on this system.");
+        throw new CtdlError(
+          Code.NOT_HERE,
+          "Self-service user account creation is disabled on this system.",
+        );
       }
-      if (s.user) throw new CtdlError(541, "Already logged in.");
+      if (s.user) throw new CtdlError(Code.ALREADY_LOGGED_IN, "Already logged in.");
       const name = strproc(args[0] ?? "");
       if (["bbs", "new", "."].includes(name.toLowerCase())) {
-        throw new CtdlError(512, `'${name}' is an invalid login name.`);
+        throw new CtdlError(Code.ILLEGAL_VALUE, `'${name}' is an invalid login name.`);
       }
       if (name === "" || userKey(name) === "") {
-        throw new CtdlError(542, "You must supply a user name.");
+        throw new CtdlError(Code.USERNAME_REQUIRED, "You must supply a user name.");
       }
       checkSingleUser(s, name);
       const now = Math.floor(Date.now() / 1000);
@@ -133,7 +136,7 @@ export const userCommands: CommandTable = {
         clear = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
         reply = `200 ${clear}`;
       } else if (clear === "") {
-        await s.reply("200 Password unchanged.");
+        await s.reply(`${Code.OK} Password unchanged.`);
         return;
       }
       const hash = await hashPassword(clear);
@@ -153,7 +156,7 @@ export const userCommands: CommandTable = {
         ? 1
         : 0;
       const email = await userAddress(store, user);
-      await s.reply(`200 ${await newMailCount(store, user)}|${regis}|${vali}|${email}|`);
+      await s.reply(`${Code.OK} ${await newMailCount(store, user)}|${regis}|${vali}|${email}|`);
     },
   },
   GETU: {
@@ -161,19 +164,19 @@ export const userCommands: CommandTable = {
     async run(s) {
       const user = await s.refreshUser();
       // Width and height are fixed: Citadel stopped storing them long ago.
-      await s.reply(`200 80|24|${user.flags & US_USER_SET}|`);
+      await s.reply(`${Code.OK} 80|24|${user.flags & US_USER_SET}|`);
     },
   },
   SETU: {
     access: "user",
     async run(s, args) {
-      if (args.length < 3) throw new CtdlError(512, "Usage error.");
+      if (args.length < 3) throw new CtdlError(Code.ILLEGAL_VALUE, "Usage error.");
       const flags = intOr(args[2], 0);
       s.user = await updateUser(s.server.store, s.requireUser().fullname, (u) => ({
         ...u,
         flags: (u.flags & ~US_USER_SET) | (flags & US_USER_SET),
       }));
-      await s.reply("200 Ok");
+      await s.reply(`${Code.OK} Ok`);
     },
   },
   CREU: {
@@ -210,7 +213,7 @@ export const userCommands: CommandTable = {
     access: "aide",
     async run(s, args) {
       const user = await getUser(s.server.store, (args[0] ?? "").trim());
-      if (!user) throw new CtdlError(570, "No such user.");
+      if (!user) throw new CtdlError(Code.NO_SUCH_USER, "No such user.");
       // Citadel sends the clear password here; we only keep a hash, so the field is empty
       // (and ASUP treats an empty one as "unchanged").
       const u = user;
@@ -236,7 +239,7 @@ export const userCommands: CommandTable = {
       let deleted = false;
       await store.update(async (r) => {
         const user = await getUser(r, name);
-        if (!user) throw new CtdlError(570, "No such user.");
+        if (!user) throw new CtdlError(Code.NO_SUCH_USER, "No such user.");
         const u: User = { ...user };
         if (hash !== null) u.password = hash;
         if (flags !== null) u.flags = flags;

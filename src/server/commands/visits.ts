@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { readConfig } from "../../store/control.ts";
 import { getVisit, roomMessages, VisitFlag } from "../../store/rooms.ts";
 import { rebuildSeen, seenUpTo } from "../../store/seen_set.ts";
@@ -16,9 +16,11 @@ export const visitCommands: CommandTable = {
       const room = await currentRoom(s);
       const arg = (args[0] ?? "").trim();
       const n = arg.toLowerCase().startsWith("highest") ? room.highest : intOr(arg, NaN);
-      if (Number.isNaN(n)) throw new CtdlError(512, "SLRP takes a message number or HIGHEST");
+      if (Number.isNaN(n)) {
+        throw new CtdlError(Code.ILLEGAL_VALUE, "SLRP takes a message number or HIGHEST");
+      }
       await updateVisit(s, room, (v) => ({ ...v, lastseen: n, seen: seenUpTo(n) }));
-      await s.reply(`200 ${n}`);
+      await s.reply(`${Code.OK} ${n}`);
     },
   },
   FORG: {
@@ -28,14 +30,14 @@ export const visitCommands: CommandTable = {
       const user = s.requireUser();
       const aideZap = (await readConfig(s.server.store, "c_aide_zap", "0")) === "1";
       if (user.axlevel >= AxLevel.AIDE && !aideZap) {
-        throw new CtdlError(560, "You may not forget this room.");
+        throw new CtdlError(Code.NOT_HERE, "You may not forget this room.");
       }
       await updateVisit(s, room, (v) => ({
         ...v,
         flags: (v.flags | VisitFlag.FORGET) & ~VisitFlag.ACCESS,
       }));
       await enterBaseRoom(s);
-      await s.reply("200 Ok");
+      await s.reply(`${Code.OK} Ok`);
     },
   },
   SEEN: {
@@ -43,11 +45,13 @@ export const visitCommands: CommandTable = {
     async run(s, args) {
       const room = await currentRoom(s);
       const msgnum = intOr(args[0], 0);
-      if (args.length < 2 || msgnum <= 0) throw new CtdlError(512, "Invalid parameters");
+      if (args.length < 2 || msgnum <= 0) {
+        throw new CtdlError(Code.ILLEGAL_VALUE, "Invalid parameters");
+      }
       const on = intOr(args[1], 0) !== 0;
       const msgs = await roomMessages(s.server.store, room.number);
       await updateVisit(s, room, (v) => ({ ...v, seen: rebuildSeen(v.seen, msgs, [msgnum], on) }));
-      await s.reply("200 OK");
+      await s.reply(`${Code.OK} OK`);
     },
   },
   GTSN: {
@@ -58,7 +62,7 @@ export const visitCommands: CommandTable = {
       // 902 answers a room the user never visited with an empty range up to 0.
       const known = await s.server.store.get("visits", [room.number, room.gen, usernum]);
       const visit = await getVisit(s.server.store, room, usernum);
-      await s.reply(`200 ${known === null && visit.seen === "" ? "*:0" : visit.seen}`);
+      await s.reply(`${Code.OK} ${known === null && visit.seen === "" ? "*:0" : visit.seen}`);
     },
   },
 };
