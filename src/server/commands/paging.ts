@@ -5,7 +5,7 @@ import { AxLevel, getUser, userKey } from "../../store/users.ts";
 import { atol } from "../args.ts";
 import { userAddress } from "../addresses.ts";
 import { mailboxOwner, roomAccess, UA } from "../access.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { Command, CommandTable, Session } from "../session.ts";
 
 /** The sessions of `name` that take pages from `from` (DEXP stops all but an Aide's). */
 function pageTargets(s: Session, name: string, fromAide: boolean): Session[] {
@@ -42,6 +42,20 @@ async function shownRoom(viewer: Session, o: Session): Promise<string> {
   return room.name;
 }
 
+/** A verb that turns a session switch on (any number but 0) or off, and says which: `200 1`. */
+function sessionSwitch(
+  access: Command["access"],
+  name: "stealth" | "pagesDisabled" | "asyncMode",
+): Command {
+  return {
+    access,
+    async run(s, args) {
+      s[name] = atol(args[0]) !== 0;
+      await s.reply(`${Code.OK} ${s[name] ? 1 : 0}`);
+    },
+  };
+}
+
 /** Who is online and paging: RWHO, STEL, SEXP, GEXP, DEXP, ASYN. */
 export const pagingCommands: CommandTable = {
   RWHO: {
@@ -66,27 +80,9 @@ export const pagingCommands: CommandTable = {
       await s.listing(" ", lines);
     },
   },
-  STEL: {
-    access: "user",
-    async run(s, args) {
-      s.stealth = atol(args[0]) !== 0;
-      await s.reply(`${Code.OK} ${s.stealth ? 1 : 0}`);
-    },
-  },
-  DEXP: {
-    access: "user",
-    async run(s, args) {
-      s.pagesDisabled = atol(args[0]) !== 0;
-      await s.reply(`${Code.OK} ${s.pagesDisabled ? 1 : 0}`);
-    },
-  },
-  ASYN: {
-    access: "any",
-    async run(s, args) {
-      s.asyncMode = atol(args[0]) !== 0;
-      await s.reply(`${Code.OK} ${s.asyncMode ? 1 : 0}`);
-    },
-  },
+  STEL: sessionSwitch("user", "stealth"),
+  DEXP: sessionSwitch("user", "pagesDisabled"),
+  ASYN: sessionSwitch("any", "asyncMode"),
   SEXP: {
     access: "user",
     async run(s, args) {
