@@ -1,6 +1,14 @@
 import { Code, CtdlError } from "../errors.ts";
 import { readConfig } from "../store/control.ts";
-import { getRoom, getVisit, RoomFlag, RoomFlag2, VisitFlag } from "../store/rooms.ts";
+import {
+  getRoom,
+  getVisit,
+  RoomFlag,
+  RoomFlag2,
+  stripMailboxPrefix,
+  View,
+  VisitFlag,
+} from "../store/rooms.ts";
 import { isSeen, parseSeen } from "../store/seen_set.ts";
 import type { Reader, Store } from "../store/store.ts";
 import type { Room, User, Visit } from "../store/tables.ts";
@@ -79,7 +87,7 @@ export function accessBits(
       // Read-only rooms still take posts and replies from Aides and the room aide.
       const roomAdmin = ax >= AxLevel.AIDE || (user !== null && usernum === room.roomaide);
       if ((room.flags & RoomFlag.READONLY) && !roomAdmin) post = reply = false;
-      if (room.defaultview === 10 /* VIEW_BLOG: replies only */) post = false;
+      if (room.defaultview === View.BLOG) post = false; // a blog takes replies only
       if (post) ua |= UA.POSTALLOWED;
       if (reply) ua |= UA.REPLYALLOWED;
       if ((room.flags2 & RoomFlag2.COLLABDEL) && (ua & UA.POSTALLOWED)) ua |= UA.DELETEALLOWED;
@@ -167,7 +175,7 @@ export async function resolveRoom(
 
 /** The name clients see: the user's own mailbox rooms without the 10-digit prefix. */
 export function displayRoomName(room: Room, user: User | null): string {
-  if (user && mailboxOwner(room) === user.usernum) return room.name.replace(/^\d+\./, "");
+  if (user && mailboxOwner(room) === user.usernum) return stripMailboxPrefix(room.name);
   return room.name;
 }
 

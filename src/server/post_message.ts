@@ -1,4 +1,4 @@
-import { type CitadelMessage, newMessage } from "../message/message.ts";
+import { AnonType, type CitadelMessage, newMessage } from "../message/message.ts";
 import { readConfig, readCounter } from "../store/control.ts";
 import { postMessage, type PostResult } from "../store/messages.ts";
 import type { Store } from "../store/store.ts";
@@ -72,7 +72,11 @@ export function postLocalMessage(
       ...post.fields,
     };
     for (const [k, v] of Object.entries(fields)) if (v === "") delete fields[k];
-    const msg = newMessage({ anon: post.anon ?? 65, format: post.format ?? 0, fields });
+    const msg = newMessage({
+      anon: post.anon ?? AnonType.NORMAL,
+      format: post.format ?? 0,
+      fields,
+    });
     const result = await postMessage(store, rooms, msg);
     if (result.msgnum > 0) await countPost(s);
     return { ...result, msg };
@@ -94,7 +98,7 @@ export function postSystemMessage(
     const fqdn = await readConfig(store, "c_fqdn", "localhost");
     const next = (await readCounter(store, "MMhighest")) + 1;
     const msg = newMessage({
-      anon: 65,
+      anon: AnonType.NORMAL,
       format: post.format ?? 0,
       fields: {
         I: messageId(now, next, fqdn),
