@@ -6,10 +6,10 @@
  * 3 verification failed or data arrived damaged: run again.
  */
 import { parseArgs } from "node:util";
-import { ConnectionError } from "./src/client/connection.ts";
+import { ConnectionError, DEFAULT_TIMEOUT_SECONDS } from "./src/client/connection.ts";
 import { TransferError } from "./src/client/bulk_reader.ts";
-import { progressLine, pullSummary, statsTable } from "./src/client/report.ts";
-import { runPull, runVerify } from "./src/client/run_pull.ts";
+import { progressLine, pullSummary, statsTable, verdictLine } from "./src/client/report.ts";
+import { InterruptedError, NoSyncError, runSync, runVerify } from "./src/client/run_pull.ts";
 import { runFallbackPull } from "./src/client/fallback.ts";
 import { CtdlError } from "./src/errors.ts";
 import { log } from "./src/log.ts";
@@ -31,16 +31,18 @@ const USAGE = `usage: ctdlsync <command> [options]
 
   serve   --data DIR [--listen ADDR:PORT] [--tls-cert F --tls-key F] [--idle SECS] [--no-sync]
   pull    --from HOST:PORT --user NAME --password-file F --data DIR
-          [--tables LIST] [--dry-run] [--json] [--wait SECS] [--expire SECS]
+          [--tables LIST] [--dry-run] [--json] [--tls] [--ca FILE] [--timeout SECS]
+          [--cutover [--wait SECS] [--expire SECS]]   (online copy, then a short lockout)
           [--migr-file F]   (source without SYNC: MIGR export made on the old host)
-  verify  --from HOST:PORT --user NAME --password-file F --data DIR [--json]
+  verify  --from HOST:PORT --user NAME --password-file F --data DIR [--json] [--tls] [--ca FILE]
   seed    --data DIR (--fixture small | --users N --rooms N --messages N --files N [--seed S])
   stats   --data DIR [--json] [--verify]
   import  --migr FILE --data DIR [--json]     (a Citadel MIGR export; replaces DIR's store)
   export  --migr FILE --data DIR              (writes the MIGR XML a Citadel 902 writes)
   demo    [--messages N] [--keep]
 
-exit codes: 0 ok, 1 failed, 2 usage or connection error, 3 verification failed (run again)`;
+exit codes: 0 ok, 1 failed, 2 usage or connection error, 3 verification failed (run again),
+            130/143 interrupted (rerun to resume)`;
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -77,6 +79,16 @@ async function readPassword(file: string): Promise<string> {
   }
 }
 
+async function readCa(file: string): Promise<string> {
+  try {
+    const pem = await Deno.readTextFile(file);
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM certificate in it");
+    return pem;
+  } catch (e) {
+    throw new UsageError(`cannot read CA file ${file}: ${(e as Error).message}`);
+  }
+}
+
 function tablesFlag(flags: Flags): TableName[] | undefined {
   if (typeof flags.tables !== "string") return undefined;
   const names = flags.tables.split(",").map((t) => t.trim()).filter(Boolean);
@@ -95,6 +107,8 @@ const SOURCE_FLAGS = {
   data: "string",
   json: "boolean",
   tls: "boolean",
+  ca: "string",
+  timeout: "string",
 } as const;
 
 async function sourceOpts(flags: Flags) {
@@ -102,7 +116,9 @@ async function sourceOpts(flags: Flags) {
     from: need(flags, "from"),
     user: need(flags, "user"),
     password: await readPassword(need(flags, "password-file")),
-    tls: flags.tls === true,
+    tls: flags.tls === true || typeof flags.ca === "string",
+    caCerts: typeof flags.ca === "string" ? [await readCa(flags.ca)] : undefined,
+    timeoutSeconds: int(flags, "timeout", DEFAULT_TIMEOUT_SECONDS),
   };
 }
 
@@ -152,59 +168,97 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       ...SOURCE_FLAGS,
       tables: "string",
       "dry-run": "boolean",
+      cutover: "boolean",
       wait: "string",
       expire: "string",
       "migr-file": "string",
     });
     const opts = await sourceOpts(f);
     const dir = need(f, "data");
-    const store = await Store.open(dir, { create: true });
+    const dryRun = f["dry-run"] === true;
     const tty = Deno.stderr.isTerminal() && f.json !== true;
-    // A source without SYNC (530 to SNGL), or a MIGR file given: the fallback pull.
+    const err = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s));
+    // A dry run creates nothing: an absent store is an empty one.
+    const exists = await Deno.stat(dir).then(() => true, () => false);
+    const store = dryRun
+      ? (exists ? await Store.open(dir) : null)
+      : await Store.open(dir, { create: true });
+    // The fallback is chosen once, at the start: a MIGR file given, or a source whose
+    // answer to the SYNC probe is 530 (a stock Citadel). Never in the middle of a pull.
+    const interrupts = new AbortController();
     const fallback = async () => {
       const migrFile = f["migr-file"] as string | undefined;
-      if (f.tables !== undefined || f["dry-run"] === true) {
-        throw new UsageError("--tables and --dry-run need a source that speaks SYNC");
+      if (f.tables !== undefined || dryRun || f.cutover === true) {
+        throw new UsageError("--tables, --dry-run and --cutover need a source that speaks SYNC");
       }
       if (migrFile && !await Deno.stat(migrFile).then(() => true, () => false)) {
         throw new UsageError(`cannot read ${migrFile}`);
       }
-      await store.close();
-      return await runFallbackPull(dir, {
+      await store?.close();
+      // The fallback writes a staging store and swaps it in only at its end: stopping it
+      // leaves the target as it was.
+      interrupts.signal.addEventListener("abort", () => {
+        err(`\nctdlsync: interrupted; rerun to resume\n`);
+        Deno.exit(interrupts.signal.reason === "SIGTERM" ? 143 : 130);
+      });
+      const reports = await runFallbackPull(dir, {
         ...opts,
         migrFile,
-        onProgress: tty
-          ? (l) => Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${l}`))
-          : undefined,
+        onProgress: tty ? (l) => err(`\r\x1b[K${l}`) : undefined,
       });
-    };
-    try {
-      const reports = f["migr-file"] !== undefined ? await fallback() : await runPull(store, {
-        ...opts,
-        tables: tablesFlag(f),
-        dryRun: f["dry-run"] === true,
-        wait: int(f, "wait", 120),
-        expire: int(f, "expire", 500),
-        onProgress: tty
-          ? (p) => Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${progressLine(p)}`))
-          : undefined,
-        onTableDone: tty
-          ? () => Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"))
-          : undefined,
-      }).catch((e) => {
-        if (e instanceof CtdlError && e.code === 530) return fallback();
-        throw e;
-      });
-      const ok = reports.every((r) => r.verified || r.action === "would-pull");
+      const ok = reports.every((r) => r.verified);
       if (f.json === true) console.log(JSON.stringify({ ok, tables: reports }, null, 2));
       else console.log(pullSummary(reports));
-      if (!ok) {
-        console.error("ctdlsync: verification failed for some tables; run the pull again");
-        return 3;
+      if (!ok) console.error("ctdlsync: verification failed for some tables; run the pull again");
+      return ok ? 0 : 3;
+    };
+    const onSignal = (sig: "SIGINT" | "SIGTERM") => () => interrupts.abort(sig);
+    const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") };
+    for (const [sig, h] of Object.entries(handlers)) Deno.addSignalListener(sig as Deno.Signal, h);
+    try {
+      if (f["migr-file"] !== undefined) return await fallback();
+      const result = await runSync(store, {
+        ...opts,
+        tables: tablesFlag(f),
+        dryRun,
+        cutover: f.cutover === true,
+        wait: int(f, "wait", 10),
+        expire: int(f, "expire", 60),
+        signal: interrupts.signal,
+        onProgress: tty ? (p) => err(`\r\x1b[K${progressLine(p)}`) : undefined,
+        onTableDone: tty ? () => err("\r\x1b[K") : undefined,
+        onNotice: (line) => err(`${tty ? "\r\x1b[K" : ""}${line}\n`),
+      }).catch((e) => {
+        if (e instanceof NoSyncError) return null;
+        throw e;
+      });
+      if (result === null) return await fallback();
+      if (tty) err("\r\x1b[K");
+      if (f.json === true) {
+        console.log(JSON.stringify({ ok: result.identical || result.dryRun, ...result }, null, 2));
+      } else {
+        console.log(pullSummary(result.tables));
+        if (result.lockoutSeconds !== undefined) {
+          console.log(
+            `lockout: ${result.lockoutSeconds.toFixed(3)} s (single-user from SNGL granted ` +
+              `to ESNG sent)`,
+          );
+        }
+        console.log(verdictLine(result));
       }
-      return 0;
+      if (result.dryRun || result.identical) return 0;
+      console.error(`ctdlsync: ${result.problem ?? "verification failed"}; run the pull again`);
+      return 3;
+    } catch (e) {
+      if (!(e instanceof InterruptedError)) throw e;
+      if (tty) err("\r\x1b[K");
+      console.error(`ctdlsync: ${e.message}`);
+      return e.exitCode;
     } finally {
-      await store.close();
+      for (const [sig, h] of Object.entries(handlers)) {
+        Deno.removeSignalListener(sig as Deno.Signal, h);
+      }
+      await store?.close();
     }
   },
 
@@ -213,7 +267,10 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     const opts = await sourceOpts(f);
     const store = await Store.open(need(f, "data"));
     try {
-      const diffs = await runVerify(store, opts);
+      const diffs = await runVerify(store, opts).catch((e) => {
+        if (e instanceof NoSyncError) throw new UsageError(`${e.message}; verify needs SYNC`);
+        throw e;
+      });
       if (f.json === true) {
         console.log(JSON.stringify({ identical: diffs.length === 0, differences: diffs }, null, 2));
       } else if (diffs.length === 0) {

@@ -81,9 +81,9 @@ Deno.test("TLS listener: a pull over TLS gives an identical store; plain TCP is 
     assert.ok(reports.every((r) => r.verified));
     assert.deepEqual(await compareStores(src.store, dst.store), []);
     await assert.rejects(
-      CitadelClient.connect(address, { greetingSeconds: 1 }),
-      /no greeting within 1 s/,
-      "a plain client gets no greeting",
+      CitadelClient.connect(address, { tlsProbeSeconds: 1 }),
+      /speaks TLS on this port; add --tls/,
+      "a plain client is told the port speaks TLS",
     );
   } finally {
     await server.stop(2);
