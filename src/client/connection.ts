@@ -264,7 +264,10 @@ async function readGreeting(
     throw fail(`${address} closed the connection without a greeting`);
   }
   // A TLS record (handshake 0x16 or alert 0x15, version 3.x) where a greeting belongs.
-  if (/^[\x15\x16]\x03/.test(line)) throw fail(`${address} speaks TLS on this port; add --tls`);
+  const c0 = line.charCodeAt(0);
+  if ((c0 === 0x15 || c0 === 0x16) && line.charCodeAt(1) === 0x03) {
+    throw fail(`${address} speaks TLS on this port; add --tls`);
+  }
   return line;
 }
 
