@@ -21,7 +21,9 @@ export async function spawnPull(
   from: string,
   dataDir: string,
   extra: string[] = [],
-): Promise<{ child: Deno.ChildProcess; result: Promise<{ code: number; stderr: string; stdout: string }> }> {
+): Promise<
+  { child: Deno.ChildProcess; result: Promise<{ code: number; stderr: string; stdout: string }> }
+> {
   const pw = await Deno.makeTempFile({ prefix: "ctdlsync-pw-" });
   await Deno.writeTextFile(pw, `${FIXTURE_USERS.sysop.password}\n`);
   const main = new URL("../../main.ts", import.meta.url).pathname;

@@ -28,7 +28,10 @@ Deno.test("online pull: 20 posts a second through ENT0 during the pull; it verif
     assert.ok(result.identical, result.problem);
     assert.ok(result.tables.every((r) => r.verified));
     assert.ok(during > 0, "messages were posted while the pull ran");
-    assert.match(verdictLine(result), /^identical to 127\.0\.0\.1:\d+ as of stamp \d+: \d+ records/);
+    assert.match(
+      verdictLine(result),
+      /^identical to 127\.0\.0\.1:\d+ as of stamp \d+: \d+ records/,
+    );
     // The copy equals the source as of the verdict's stamp: every record written by then is
     // here, and the records posted meanwhile have higher stamps.
     assert.ok(result.stamp > 0);
