@@ -247,7 +247,8 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
         console.log(verdictLine(result));
       }
       if (result.dryRun || result.identical) return 0;
-      console.error(`ctdlsync: ${result.problem ?? "verification failed"}; run the pull again`);
+      const problem = result.problem ?? "verification failed";
+      console.error(`ctdlsync: ${problem}${/run again/.test(problem) ? "" : "; run the pull again"}`);
       return 3;
     } catch (e) {
       if (!(e instanceof InterruptedError)) throw e;

@@ -6,7 +6,13 @@
  */
 export function startProxy(
   target: { hostname: string; port: number },
-  opts: { cutAfter?: number; flipAt?: number; flipUpAt?: number },
+  opts: {
+    cutAfter?: number;
+    flipAt?: number;
+    flipUpAt?: number;
+    /** Runs before each client-to-server block is passed on (to act on what the client sent). */
+    beforeUp?: (block: Uint8Array) => Promise<void>;
+  },
 ) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns: Deno.Conn[] = [];
@@ -14,7 +20,8 @@ export function startProxy(
     for await (const client of listener) {
       const server = await Deno.connect(target);
       conns.push(client, server);
-      pump(client, server, { flipAt: opts.flipUpAt, mask: 0x01 }).catch(() => {});
+      pump(client, server, { flipAt: opts.flipUpAt, mask: 0x01, before: opts.beforeUp })
+        .catch(() => {});
       pump(server, client, opts).catch(() => {});
     }
   })().catch(() => {});
@@ -37,7 +44,12 @@ export function startProxy(
 async function pump(
   from: Deno.Conn,
   to: Deno.Conn,
-  opts: { cutAfter?: number; flipAt?: number; mask?: number },
+  opts: {
+    cutAfter?: number;
+    flipAt?: number;
+    mask?: number;
+    before?: (block: Uint8Array) => Promise<void>;
+  },
 ) {
   let seen = 0;
   const buf = new Uint8Array(64 * 1024);
@@ -46,6 +58,7 @@ async function pump(
       const n = await from.read(buf);
       if (n === null) break;
       let chunk = buf.slice(0, n);
+      await opts.before?.(chunk);
       if (opts.flipAt !== undefined && opts.flipAt >= seen && opts.flipAt < seen + n) {
         chunk[opts.flipAt - seen] ^= opts.mask ?? 0x20;
       }

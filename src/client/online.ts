@@ -108,7 +108,7 @@ export class PullState {
 export async function copyAll(
   st: PullState,
   listing: SourceListing,
-  onTableDone?: (r: TableReport) => void,
+  onTableDone?: (r: TableReport) => void | Promise<void>,
 ): Promise<void> {
   const plans = new Map<TableName, Awaited<ReturnType<typeof plan>>>();
   const p = st.progress;
@@ -137,7 +137,7 @@ export async function copyAll(
       totalBytes: info.bytes,
     });
     await st.timed(info.table, () => st.copier.start(info, pl.action));
-    onTableDone?.(r);
+    await onTableDone?.(r);
   }
 }
 

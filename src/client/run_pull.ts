@@ -36,7 +36,7 @@ export interface PullOptions extends SourceOptions {
   /** Aborting it (SIGINT, SIGTERM) ends the pull: single-user mode released, connection closed. */
   signal?: AbortSignal;
   onProgress?: OnProgress;
-  onTableDone?: (r: TableReport) => void;
+  onTableDone?: (r: TableReport) => void | Promise<void>;
   /** Lines the user should see as they happen (e.g. before single-user mode is asked for). */
   onNotice?: (line: string) => void;
 }
