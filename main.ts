@@ -226,7 +226,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
         expire: int(f, "expire", 60),
         signal: interrupts.signal,
         onProgress: tty ? (p) => err(`\r\x1b[K${progressLine(p)}`) : undefined,
-        onTableDone: tty ? () => err("\r\x1b[K") : undefined,
+        onTableDone: tty ? () => void err("\r\x1b[K") : undefined,
         onNotice: (line) => err(`${tty ? "\r\x1b[K" : ""}${line}\n`),
       }).catch((e) => {
         if (e instanceof NoSyncError) return null;
@@ -248,7 +248,9 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       }
       if (result.dryRun || result.identical) return 0;
       const problem = result.problem ?? "verification failed";
-      console.error(`ctdlsync: ${problem}${/run again/.test(problem) ? "" : "; run the pull again"}`);
+      console.error(
+        `ctdlsync: ${problem}${/run again/.test(problem) ? "" : "; run the pull again"}`,
+      );
       return 3;
     } catch (e) {
       if (!(e instanceof InterruptedError)) throw e;
