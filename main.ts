@@ -11,7 +11,7 @@ import { TransferError } from "./src/client/bulk_reader.ts";
 import { progressLine, pullSummary, statsTable, verdictLine } from "./src/client/report.ts";
 import { InterruptedError, NoSyncError, runSync, runVerify } from "./src/client/run_pull.ts";
 import { runFallbackPull } from "./src/client/fallback.ts";
-import { CtdlError } from "./src/errors.ts";
+import { Code, CtdlError } from "./src/errors.ts";
 import { log } from "./src/log.ts";
 import { CitadelServer, DEFAULT_PORT } from "./src/server/server.ts";
 import { Store } from "./src/store/store.ts";
@@ -253,8 +253,13 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       );
       return 3;
     } catch (e) {
-      if (!(e instanceof InterruptedError)) throw e;
       if (tty) err("\r\x1b[K");
+      // Single-user mode held by someone else, or another cutover of ours: try again later.
+      if (e instanceof CtdlError && e.code === Code.RESOURCE_BUSY) {
+        console.error(`ctdlsync: ${e.message}`);
+        return 2;
+      }
+      if (!(e instanceof InterruptedError)) throw e;
       console.error(`ctdlsync: ${e.message}`);
       return e.exitCode;
     } finally {

@@ -88,16 +88,40 @@ const ONLINE_ROUNDS = 30;
 /** Rounds under single-user mode: one catch-up, then the check (writes are refused). */
 const CUTOVER_ROUNDS = 4;
 
-/** Connects and logs in. */
-export async function openSource(opts: SourceOptions): Promise<CitadelClient> {
-  const client = await CitadelClient.connect(opts.from, opts);
+/** What a cutover pull calls itself (IDEN), so a second one can see it in RWHO. */
+const CUTOVER_CLIENT = "ctdlsync pull --cutover";
+
+/** Connects and logs in; `client` names the software in IDEN (shown by RWHO). */
+export async function openSource(
+  opts: SourceOptions,
+  client = "ctdlsync pull",
+): Promise<CitadelClient> {
+  const c = await CitadelClient.connect(opts.from, opts);
   try {
-    await client.login(opts.user, opts.password);
-    return client;
+    await c.login(opts.user, opts.password);
+    await c.command(`IDEN 0|0|1|${client}|`);
+    return c;
   } catch (e) {
-    client.close();
+    c.close();
     throw e;
   }
+}
+
+/**
+ * Another cutover of the same user that started earlier and is still connected (RWHO),
+ * or null. The later of two refuses, so two cutovers never wait on each other.
+ */
+async function earlierCutover(client: CitadelClient, user: string): Promise<string | null> {
+  const info = await client.listing("INFO");
+  const me = Number(info.lines[0]);
+  const { lines } = await client.listing("RWHO");
+  for (const line of lines) {
+    const [id, who, , , software] = line.split("|");
+    if (
+      Number(id) < me && who.toLowerCase() === user.toLowerCase() && software === CUTOVER_CLIENT
+    ) return `session ${id}`;
+  }
+  return null;
 }
 
 /**
@@ -139,7 +163,7 @@ export async function releaseSingleUser(opts: SourceOptions): Promise<boolean> {
  */
 export async function runSync(store: Store | null, opts: PullOptions): Promise<PullResult> {
   const started = performance.now();
-  const client = await openSource(opts);
+  const client = await openSource(opts, opts.cutover ? CUTOVER_CLIENT : undefined);
   let holding = false;
   const stop = () => client.close();
   opts.signal?.addEventListener("abort", stop);
@@ -154,6 +178,14 @@ export async function runSync(store: Store | null, opts: PullOptions): Promise<P
     let lockoutSeconds: number | undefined;
     if (opts.cutover) {
       const wait = opts.wait ?? 10;
+      const other = await earlierCutover(client, opts.user);
+      if (other) {
+        throw new CtdlError(
+          Code.RESOURCE_BUSY,
+          `another cutover by ${opts.user} is under way on ${opts.from} (${other}); ` +
+            "run again when it has finished",
+        );
+      }
       opts.onNotice?.(
         `asking ${opts.from} for single-user mode for the last delta; ` +
           `other sessions get up to ${wait} s to finish`,
@@ -263,7 +295,7 @@ export interface Difference {
 
 /** Compares every table's count and digest with the source, pulling nothing. */
 export async function runVerify(store: Store, opts: SourceOptions): Promise<Difference[]> {
-  const client = await openSource(opts);
+  const client = await openSource(opts, "ctdlsync verify");
   try {
     const { tables } = await probeSync(client, opts.from);
     const out: Difference[] = [];
