@@ -227,7 +227,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
         signal: interrupts.signal,
         onProgress: tty ? (p) => err(`\r\x1b[K${progressLine(p)}`) : undefined,
         onTableDone: tty ? () => void err("\r\x1b[K") : undefined,
-        onNotice: (line) => err(`${tty ? "\r\x1b[K" : ""}${line}\n`),
+        onNotice: (line) => void err(`${tty ? "\r\x1b[K" : ""}${line}\n`),
       }).catch((e) => {
         if (e instanceof NoSyncError) return null;
         throw e;

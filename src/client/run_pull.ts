@@ -37,8 +37,11 @@ export interface PullOptions extends SourceOptions {
   signal?: AbortSignal;
   onProgress?: OnProgress;
   onTableDone?: (r: TableReport) => void | Promise<void>;
-  /** Lines the user should see as they happen (e.g. before single-user mode is asked for). */
-  onNotice?: (line: string) => void;
+  /**
+   * Lines the user should see as they happen (e.g. before single-user mode is asked for);
+   * awaited, so the caller's output is out before the pull goes on.
+   */
+  onNotice?: (line: string) => void | Promise<void>;
 }
 
 /** The outcome of a pull. */
@@ -186,7 +189,7 @@ export async function runSync(store: Store | null, opts: PullOptions): Promise<P
             "run again when it has finished",
         );
       }
-      opts.onNotice?.(
+      await opts.onNotice?.(
         `asking ${opts.from} for single-user mode for the last delta; ` +
           `other sessions get up to ${wait} s to finish`,
       );

@@ -30,6 +30,11 @@ Deno.test("pull concurrent: two pulls of the same user against one source never 
       assert.ok(!/\bat .*\.ts:\d+/.test(r.stderr), "no stack trace");
       if (r.code === 0) {
         assert.match(r.stderr, /asking .* for single-user mode .* up to 2 s/);
+        assert.match(
+          r.stdout,
+          /^lockout: [\d.]+ s \(single-user from SNGL granted to ESNG sent\)$/m,
+        );
+        assert.match(r.stdout, /^identical to .* as of stamp \d+: /m);
       } else {
         assert.equal(r.code, 2, r.stderr);
         const lines = r.stderr.trim().split("\n");
