@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { fixtureStore, loginAs, startServer } from "../_helpers.ts";
-import { spawnPull } from "./_pull_helpers.ts";
+import { spawnPull } from "../_pull_cli.ts";
 
 Deno.test("pull concurrent: two pulls of the same user against one source never hang", async () => {
   const src = await fixtureStore();

@@ -2,18 +2,11 @@ import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { Store } from "../../src/store/store.ts";
 import { compareStores } from "../../src/tools/compare.ts";
-import { fixtureStore, runCli, startServer } from "../_helpers.ts";
+import { fixtureStore, startServer } from "../_helpers.ts";
+import { oneLine, pullCli } from "../_pull_cli.ts";
 import { startProxy } from "../_proxy.ts";
 
 const sysop = FIXTURE_USERS.sysop;
-
-/** A pull's stderr is one line without a stack trace; returns it. */
-function oneLine(stderr: string): string {
-  const lines = stderr.trim().split("\n");
-  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
-  assert.ok(!/\bat .*\.ts:\d+/.test(stderr), "no stack trace");
-  return lines[0];
-}
 
 /** Runs the fixture scenario: a server, a proxy with `faults`, a CLI pull through it. */
 async function pullThrough(
@@ -28,21 +21,8 @@ async function pullThrough(
   const dir = await Deno.makeTempDir({ prefix: "ctdlsync-damage-" });
   const { server } = startServer(src.store);
   const proxy = startProxy({ hostname: "127.0.0.1", port: server.port }, faults);
-  await Deno.writeTextFile(`${dir}/pw`, `${sysop.password}\n`);
   try {
-    const out = await runCli(
-      "pull",
-      "--from",
-      proxy.address,
-      "--user",
-      sysop.name,
-      "--password-file",
-      `${dir}/pw`,
-      "--data",
-      `${dir}/dst`,
-      "--timeout",
-      "20",
-    );
+    const out = await pullCli(proxy.address, `${dir}/dst`, ["--timeout", "20"]);
     await check(out, dir, src.store);
   } finally {
     await proxy.close();
@@ -52,8 +32,8 @@ async function pullThrough(
   }
 }
 
-/** Offsets in the client's stream: USER and PASS lines, then the probe `SYNC all|info`. */
-const LOGIN = `USER ${sysop.name}\nPASS ${sysop.password}\n`.length;
+/** Offsets in the client's stream: USER, PASS and IDEN lines, then the probe `SYNC all|info`. */
+const LOGIN = `USER ${sysop.name}\nPASS ${sysop.password}\nIDEN 0|0|1|ctdlsync pull|\n`.length;
 const PROBE = "SYNC all|info\n".length;
 
 Deno.test("pull damage: a flipped bit in a SYNC command mid-pull is an error (exit 3), never the MIGR fallback", async () => {
@@ -72,17 +52,7 @@ Deno.test("pull damage: a flipped bit in a SYNC command mid-pull is an error (ex
     }
     const { server, address } = startServer(src);
     try {
-      const again = await runCli(
-        "pull",
-        "--from",
-        address,
-        "--user",
-        sysop.name,
-        "--password-file",
-        `${dir}/pw`,
-        "--data",
-        `${dir}/dst`,
-      );
+      const again = await pullCli(address, `${dir}/dst`);
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stdout, /^identical to 127\.0\.0\.1:\d+ as of stamp \d+: /m);
     } finally {
@@ -139,21 +109,11 @@ Deno.test("pull damage: a source that stalls is given up after --timeout with a 
   })().catch(() => {});
   const dir = await Deno.makeTempDir({ prefix: "ctdlsync-stall-" });
   try {
-    await Deno.writeTextFile(`${dir}/pw`, "x\n");
     const started = performance.now();
-    const out = await runCli(
-      "pull",
-      "--from",
-      `127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
-      "--user",
-      "SysOp",
-      "--password-file",
-      `${dir}/pw`,
-      "--data",
-      `${dir}/dst`,
+    const out = await pullCli(`127.0.0.1:${(listener.addr as Deno.NetAddr).port}`, `${dir}/dst`, [
       "--timeout",
       "1",
-    );
+    ]);
     assert.ok(performance.now() - started < 15_000, "gave up within the timeout, not later");
     assert.equal(out.code, 2, out.stderr);
     assert.match(oneLine(out.stderr), /sent nothing for 1 s; gave up \(--timeout SECS/);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { CitadelClient } from "../../src/client/connection.ts";
 import { fixtureStore, loginAs, startServer } from "../_helpers.ts";
-import { pollUntil, spawnPull } from "./_pull_helpers.ts";
+import { pollUntil, spawnPull } from "../_pull_cli.ts";
 
 const bob = FIXTURE_USERS.bob;
 

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { runSync } from "../../src/client/run_pull.ts";
 import { configOp } from "../../src/store/control.ts";
-import { digests, fixtureStore, runCli, startServer, tempStore } from "../_helpers.ts";
+import { digests, fixtureStore, startServer, tempStore } from "../_helpers.ts";
+import { pullCli } from "../_pull_cli.ts";
 import { startProxy } from "../_proxy.ts";
 
 const sysop = FIXTURE_USERS.sysop;
@@ -48,18 +49,7 @@ Deno.test("pull recheck: a source written before every check never gets 'identic
     },
   });
   try {
-    await Deno.writeTextFile(`${dir}/pw`, `${sysop.password}\n`);
-    const out = await runCli(
-      "pull",
-      "--from",
-      proxy.address,
-      "--user",
-      sysop.name,
-      "--password-file",
-      `${dir}/pw`,
-      "--data",
-      `${dir}/dst`,
-    );
+    const out = await pullCli(proxy.address, `${dir}/dst`);
     assert.equal(out.code, 3, out.stderr);
     assert.match(out.stdout, /^NOT identical to /m);
     assert.ok(!/^identical/m.test(out.stdout));

@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
-import { FIXTURE_USERS } from "../../fixtures/small.ts";
-import { fixtureStore, runCli, startServer } from "../_helpers.ts";
-
-/** Runs openssl in `dir`; fails the test with its stderr. */
-async function openssl(dir: string, ...args: string[]): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" })
-    .output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-}
+import { fixtureStore, startServer } from "../_helpers.ts";
+import { openssl } from "../_openssl.ts";
+import { oneLine, pullCli } from "../_pull_cli.ts";
 
 /** A self-signed certificate for 127.0.0.1, made as docs/operations.md says (or plainly). */
 async function selfSigned(dir: string, name: string, documented: boolean) {
@@ -39,54 +33,21 @@ async function selfSigned(dir: string, name: string, documented: boolean) {
   return { cert: `${dir}/${name}.pem`, key: `${dir}/${name}.key` };
 }
 
-/** A pull's stderr is one line without a stack trace; returns it. */
-function oneLine(stderr: string): string {
-  const lines = stderr.trim().split("\n");
-  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
-  assert.ok(!/\bat .*\.ts:\d+/.test(stderr), "no stack trace");
-  return lines[0];
-}
-
 Deno.test("pull TLS: --ca trusts the documented self-signed certificate; a plain openssl req -x509 one, an untrusted one and a plain pull each get a line that names the fix", async () => {
   const src = await fixtureStore();
   const dir = await Deno.makeTempDir({ prefix: "ctdlsync-tls-" });
   const good = await selfSigned(dir, "good", true);
   const plain = await selfSigned(dir, "plain", false);
-  await Deno.writeTextFile(`${dir}/pw`, `${FIXTURE_USERS.sysop.password}\n`);
   const goodServer = startServer(src.store, { tls: { certFile: good.cert, keyFile: good.key } });
   const plainServer = startServer(src.store, {
     tls: { certFile: plain.cert, keyFile: plain.key },
   });
-  const pull = (from: string, ...extra: string[]) =>
-    runCli(
-      "pull",
-      "--from",
-      from,
-      "--user",
-      FIXTURE_USERS.sysop.name,
-      "--password-file",
-      `${dir}/pw`,
-      "--data",
-      `${dir}/dst`,
-      ...extra,
-    );
+  const pull = (from: string, ...extra: string[]) => pullCli(from, `${dir}/dst`, extra);
   try {
     const ok = await pull(goodServer.address, "--tls", "--ca", good.cert);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^identical to /m);
-    const verify = await runCli(
-      "verify",
-      "--from",
-      goodServer.address,
-      "--user",
-      FIXTURE_USERS.sysop.name,
-      "--password-file",
-      `${dir}/pw`,
-      "--data",
-      `${dir}/dst`,
-      "--ca",
-      good.cert,
-    );
+    const verify = await pullCli(goodServer.address, `${dir}/dst`, ["--ca", good.cert], "verify");
     assert.equal(verify.code, 0, verify.stderr);
 
     const caCert = await pull(plainServer.address, "--tls", "--ca", plain.cert);

@@ -2,29 +2,15 @@ import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { newMessage } from "../../src/message/message.ts";
 import { postMessage } from "../../src/store/messages.ts";
-import { fixtureStore, loginAs, runCli, startServer } from "../_helpers.ts";
-
-const sysop = FIXTURE_USERS.sysop;
+import { fixtureStore, loginAs, startServer } from "../_helpers.ts";
+import { pullCli } from "../_pull_cli.ts";
 
 Deno.test("pull --dry-run: lists what would move, creates nothing, warns nobody", async () => {
   const src = await fixtureStore();
   const dir = await Deno.makeTempDir({ prefix: "ctdlsync-dry-" });
   const { server, address } = startServer(src.store);
   const alice = await loginAs(address, FIXTURE_USERS.alice);
-  await Deno.writeTextFile(`${dir}/pw`, `${sysop.password}\n`);
-  const pull = (...extra: string[]) =>
-    runCli(
-      "pull",
-      "--from",
-      address,
-      "--user",
-      sysop.name,
-      "--password-file",
-      `${dir}/pw`,
-      "--data",
-      `${dir}/dst`,
-      ...extra,
-    );
+  const pull = (...extra: string[]) => pullCli(address, `${dir}/dst`, extra);
   try {
     const dry = await pull("--dry-run");
     assert.equal(dry.code, 0, dry.stderr);
