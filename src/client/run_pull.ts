@@ -148,7 +148,8 @@ export async function probeSync(client: CitadelClient, from: string): Promise<So
  */
 export async function releaseSingleUser(opts: SourceOptions): Promise<boolean> {
   try {
-    const c = await CitadelClient.connect(opts.from, { ...opts, timeoutSeconds: 5 });
+    // Within the CLI's 5 s budget for clean-ups on an interrupt.
+    const c = await CitadelClient.connect(opts.from, { ...opts, timeoutSeconds: 3 });
     try {
       await c.login(opts.user, opts.password);
       return (await c.command("ESNG")).code === Code.OK;
