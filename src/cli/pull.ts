@@ -76,8 +76,11 @@ async function record(dir: string, from: string, code: number, result: string): 
   const store = await Store.open(dir, { create: true });
   try {
     const stamp = await store.stamp();
-    if (code === Exit.OK) {
-      await writeOrigin(store, { source: from, storeId: await pulledStoreId(store) });
+    const storeId = await pulledStoreId(store);
+    // A pull that failed part-way still made DIR (in part) a copy of `from`: record that, so
+    // a plain rerun resumes instead of asking for --force.
+    if (code === Exit.OK || storeId || !await readOrigin(store)) {
+      await writeOrigin(store, { source: from, storeId });
     }
     await writeLastPull(store, { at: new Date().toISOString(), result, exitCode: code, stamp });
   } finally {
