@@ -149,6 +149,8 @@ export interface Convergence {
   rounds: number;
   /** Why not identical, in one line. */
   problem?: string;
+  /** A table differs though nothing landed on it: more rounds (or a cutover) cannot help. */
+  wrong?: boolean;
 }
 
 /**
@@ -199,6 +201,7 @@ export async function converge(
           stamp: 0,
           rounds: round,
           problem: `${table} still differs from the source after a full copy`,
+          wrong: true,
         };
       }
       redone.add(table);

@@ -80,8 +80,8 @@ export class InterruptedError extends Error {
 
 /** Catch-up rounds of an online pull before it reports that the source is too busy. */
 const ONLINE_ROUNDS = 30;
-/** Rounds under single-user mode: one catch-up, then the check (writes are refused). */
-const CUTOVER_ROUNDS = 4;
+/** Rounds under single-user mode: a catch-up, then the checks (others' writes are refused). */
+const CUTOVER_ROUNDS = 5;
 
 /** What a cutover pull calls itself (IDEN), so a second one can see it in RWHO. */
 const CUTOVER_CLIENT = "ctdlsync pull --cutover";
@@ -172,7 +172,8 @@ export async function runSync(store: Store | null, opts: PullOptions): Promise<P
     await copyAll(st, listing, opts.onTableDone);
     let conv = await converge(st, opts.rounds ?? ONLINE_ROUNDS, 2);
     let lockoutSeconds: number | undefined;
-    if (opts.cutover) {
+    // A copy that is wrong (not merely behind) is not worth locking the source for.
+    if (opts.cutover && !conv.wrong) {
       const wait = opts.wait ?? 10;
       const other = await earlierCutover(client, opts.user);
       if (other) {
@@ -193,7 +194,9 @@ export async function runSync(store: Store | null, opts: PullOptions): Promise<P
         throw new CtdlError(r.code, `single-user mode refused: ${r.text}`);
       }
       const granted = performance.now();
-      conv = await converge(st, CUTOVER_ROUNDS, 1);
+      // Two agreeing listings here too: it costs one round trip and also covers writes the
+      // source makes itself (sessions ended by SNGL logging out).
+      conv = await converge(st, CUTOVER_ROUNDS, 2);
       await client.send("ESNG");
       lockoutSeconds = (performance.now() - granted) / 1000;
       const end = await client.readReply();
