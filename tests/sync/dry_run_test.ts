@@ -25,7 +25,11 @@ Deno.test("pull --dry-run: lists what would move, creates nothing, warns nobody"
       dry.stdout,
       /^dry run: \d+ records, [\d.]+ MiB would move from .*; nothing written$/m,
     );
-    // No single-user mode: the logged-in user got no warning and is still there.
+    // No single-user mode, not even with --cutover: the logged-in user got no warning and
+    // is still there.
+    const dryCut = await pull("--dry-run", "--cutover");
+    assert.equal(dryCut.code, 0, dryCut.stderr);
+    assert.ok(!/single-user/.test(dryCut.stderr), dryCut.stderr);
     assert.equal((await alice.command("NOOP")).line, "200 ok");
 
     assert.equal((await pull()).code, 0);
