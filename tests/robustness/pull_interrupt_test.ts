@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { CitadelClient } from "../../src/client/connection.ts";
-import { fixtureStore, loginAs, startServer } from "../_helpers.ts";
-import { pollUntil, spawnPull } from "../_pull_cli.ts";
+import { generateSystem } from "../../src/tools/seed.ts";
+import { fixtureStore, loginAs, startServer, tempStore } from "../_helpers.ts";
+import { pollUntil, pullCli, spawnPull } from "../_pull_cli.ts";
 
 const bob = FIXTURE_USERS.bob;
 
@@ -46,3 +47,44 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     }
   });
 }
+
+Deno.test("pull SIGINT: an online pull stopped mid-copy exits 130; the rerun resumes and verifies", async () => {
+  const src = await tempStore("ctdlsync-int-src-");
+  await generateSystem(src.store, { users: 5, rooms: 4, messages: 4000, files: 1, seed: 5 });
+  const dir = await Deno.makeTempDir({ prefix: "ctdlsync-int-" });
+  const { server, address } = startServer(src.store);
+  try {
+    const { bytes } = await src.store.stats("messages");
+    const written = async () => {
+      let n = 0;
+      for (const f of ["ctdlsync.kv", "ctdlsync.kv-wal"]) {
+        n += (await Deno.stat(`${dir}/dst/${f}`).catch(() => null))?.size ?? 0;
+      }
+      return n;
+    };
+    const pull = await spawnPull(address, `${dir}/dst`);
+    await pollUntil(
+      "the pull is copying the messages",
+      async () => await written() > bytes / 3,
+      30_000,
+    );
+    pull.child.kill("SIGINT");
+    const out = await pull.result;
+    assert.equal(out.code, 130, out.stderr);
+    assert.match(out.stderr, /^ctdlsync: interrupted; rerun to resume$/m);
+    const again = await pullCli(address, `${dir}/dst`, ["--json"]);
+    assert.equal(again.code, 0, again.stderr);
+    const r = JSON.parse(again.stdout) as {
+      identical: boolean;
+      tables: { table: string; action: string }[];
+    };
+    assert.equal(r.identical, true);
+    const messages = r.tables.find((t) => t.table === "messages")!;
+    assert.ok(["resume", "since"].includes(messages.action), messages.action);
+    assert.equal(r.tables.find((t) => t.table === "config")!.action, "skipped");
+  } finally {
+    await server.stop(2);
+    await src.cleanup();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
