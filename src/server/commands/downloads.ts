@@ -5,9 +5,8 @@ import { decodePart, findPart } from "../../message/mime.ts";
 import { readConfig } from "../../store/control.ts";
 import { listRoomFiles, readRoomFile, statRoomFile } from "../../store/room_files.ts";
 import { RoomFlag } from "../../store/rooms.ts";
-import { AxLevel } from "../../store/users.ts";
 import { atol } from "../args.ts";
-import { currentRoom } from "../access.ts";
+import { currentRoom, isRoomAide } from "../access.ts";
 import { messageInRoom } from "../message_access.ts";
 import { directoryRoom, fileName, filesPath } from "../room_files.ts";
 import type { CommandTable, Session } from "../session.ts";
@@ -28,10 +27,7 @@ export const downloadCommands: CommandTable = {
       const user = s.requireUser();
       const room = await currentRoom(s);
       if (!(room.flags & RoomFlag.DIRECTORY)) throw new CtdlError(Code.NOT_HERE, "not here.");
-      if (
-        !(room.flags & RoomFlag.VISDIR) && user.axlevel < AxLevel.AIDE &&
-        user.usernum !== room.roomaide
-      ) {
+      if (!(room.flags & RoomFlag.VISDIR) && !isRoomAide(user, room)) {
         throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "not here.");
       }
       const store = s.server.store;
