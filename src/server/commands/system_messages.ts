@@ -1,3 +1,4 @@
+import { fromBinaryString } from "../../message/binary_string.ts";
 import { escapeListingLine } from "../../message/render.ts";
 import { Code, CtdlError } from "../../errors.ts";
 import { readAllConfig } from "../../store/control.ts";
@@ -76,8 +77,10 @@ export const systemMessageCommands: CommandTable = {
       // Refuse before 400: once the client has sent its text, only silence may follow.
       s.server.store.writeGuard?.();
       await s.reply(`${Code.SEND_LISTING} ${messagePath(s, name)}`);
-      const lines = await s.readListing();
-      await s.server.store.write([systemMessageOp(name, lines.map((l) => l + "\n").join(""))]);
+      // Stored as the bytes sent (a banner in Latin-1 stays Latin-1).
+      const lines = await s.readText({ binary: true });
+      const text = fromBinaryString(lines.map((l) => l + "\n").join(""));
+      await s.server.store.write([systemMessageOp(name, text)]);
       // Like Citadel, nothing is sent after the client's 000.
     },
   },
