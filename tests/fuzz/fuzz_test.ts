@@ -7,7 +7,12 @@ import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { CitadelClient } from "../../src/client/connection.ts";
 import { MessageFormatError, parseMessage, serializeMessage } from "../../src/message/message.ts";
 import { COMMANDS } from "../../src/server/commands/mod.ts";
-import { encodeRecord, RecordDecoder, RecordStreamError } from "../../src/wire/record_stream.ts";
+import {
+  encodeRecord,
+  RecordDecoder,
+  RecordStreamError,
+  type WireRecord,
+} from "../../src/wire/record_stream.ts";
 import { fixtureStore, loginAs, withFixtureServer } from "../_helpers.ts";
 import { prng } from "../../src/tools/prng.ts";
 
@@ -50,24 +55,56 @@ Deno.test("fuzz: damaged messages parse exactly or fail with MessageFormatError"
   }
 });
 
-Deno.test("fuzz: damaged record streams decode or fail with RecordStreamError", () => {
+/** The bytes of several records, one after the other, as a bulk reply carries them. */
+function encodeAll(records: WireRecord[]): Uint8Array {
+  const parts = records.map(encodeRecord);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Decodes `bytes` pushed in two payloads split at `cut`, as chunks would bring them. */
+function decodeSplit(bytes: Uint8Array, cut: number): WireRecord[] {
+  const d = new RecordDecoder();
+  const records = [...d.push(bytes.slice(0, cut)), ...d.push(bytes.slice(cut))];
+  d.finish();
+  return records;
+}
+
+Deno.test("fuzz: damaged record streams decode to exactly their bytes or fail with RecordStreamError", () => {
   const rand = prng(7);
   const enc = new TextEncoder();
-  const good = encodeRecord({ key: enc.encode('["k",1]'), value: enc.encode("value"), stamp: 9 });
+  const originals: WireRecord[] = [
+    { key: enc.encode('["k",1]'), value: enc.encode("value"), stamp: 9 },
+    { key: enc.encode('["k",2]'), value: null, stamp: 10 },
+    { key: enc.encode('["k",3]'), value: enc.encode("a longer value of bytes"), stamp: 11 },
+  ];
+  const good = encodeAll(originals);
+  for (let cut = 0; cut <= good.length; cut++) {
+    assert.deepEqual(decodeSplit(good, cut), originals, `undamaged, split at ${cut}`);
+  }
   let ok = 0;
   let refused = 0;
   for (let i = 0; i < 3000; i++) {
-    const d = new RecordDecoder();
+    const bytes = mutate(rand, good);
+    const cut = Math.floor(rand() * (bytes.length + 1));
+    let records: WireRecord[];
     try {
-      d.push(mutate(rand, good));
-      d.finish();
-      ok++;
+      records = decodeSplit(bytes, cut);
     } catch (e) {
       if (!(e instanceof RecordStreamError)) throw e;
       refused++;
+      continue;
     }
+    // What decodes accounts for every byte: the records encode back to the damaged stream.
+    assert.deepEqual(encodeAll(records), bytes, `stream ${i} decoded to other bytes`);
+    ok++;
   }
-  assert.ok(refused > 0, `decoded ${ok}, refused ${refused}`);
+  assert.ok(ok > 0 && refused > 0, `decoded ${ok}, refused ${refused}`);
 });
 
 /**
