@@ -77,11 +77,11 @@ export async function waitFor<T>(
   timeoutMs = 5000,
   what = "the condition",
   intervalMs = 20,
-): Promise<NonNullable<T>> {
+): Promise<Exclude<T, false | null | undefined | 0 | "">> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await cond();
-    if (v) return v as NonNullable<T>;
+    if (v) return v as Exclude<T, false | null | undefined | 0 | "">;
     if (Date.now() >= deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     }
