@@ -12,6 +12,7 @@ import {
   type WireRecord,
 } from "../../src/wire/record_stream.ts";
 import { fixtureStore } from "../_helpers.ts";
+import { concat } from "../../src/store/store.ts";
 import { prng } from "../../src/tools/prng.ts";
 
 /** Flips, deletes or inserts a few bytes. */
@@ -55,14 +56,7 @@ Deno.test("fuzz: damaged messages parse exactly or fail with MessageFormatError"
 
 /** The bytes of several records, one after the other, as a bulk reply carries them. */
 function encodeAll(records: WireRecord[]): Uint8Array {
-  const parts = records.map(encodeRecord);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(records.map(encodeRecord));
 }
 
 /** Decodes `bytes` pushed in two payloads split at `cut`, as chunks would bring them. */
