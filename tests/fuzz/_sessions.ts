@@ -13,7 +13,7 @@ export interface FuzzReport {
   lines: number;
   /** How often each reply code came back. */
   codes: Map<number, number>;
-  /** Sessions the server ended (junk budget, over-long input) that were opened anew. */
+  /** Sessions the server ended (its budget for unrecognized commands) that were opened anew. */
   reconnects: number;
   /** Lines after which the server asked for input (4xx/7xx/8xx), answered with an empty one. */
   asked: number;
@@ -101,6 +101,36 @@ async function drainTo(c: CitadelClient, mark: string): Promise<string[]> {
   }
 }
 
+/**
+ * Sends `n` made-up verbs, reading each reply (a 5xx, never 510); returns false once the
+ * server has ended the session.
+ */
+async function junkRun(
+  c: CitadelClient,
+  maker: LineMaker,
+  n: number,
+  timeout: number,
+  report: FuzzReport,
+): Promise<boolean> {
+  const enc = new TextEncoder();
+  for (let k = 0; k < n; k++) {
+    const line = enc.encode(`${maker.madeUpVerb()} ${maker.args()}`);
+    let code: number;
+    try {
+      code = await within(exchange(c, line, report), timeout, line);
+    } catch (e) {
+      if (/connection|closed/i.test((e as Error).message)) return false;
+      throw e;
+    }
+    if (Math.floor(code / 100) !== 5 || code === 510) {
+      throw new Error(`made-up verb ${JSON.stringify(new TextDecoder().decode(line))} got ${code}`);
+    }
+    report.codes.set(code, (report.codes.get(code) ?? 0) + 1);
+    report.lines++;
+  }
+  return true;
+}
+
 /** Rejects after `ms` with a message naming the line, unless `p` settles first. */
 async function within<T>(p: Promise<T>, ms: number, line: Uint8Array): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -129,6 +159,18 @@ export async function fuzzSessions(address: string, opts: FuzzOptions): Promise<
   try {
     for (let i = 0; i < opts.lines; i++) {
       const role = roles[Math.floor(rand() * roles.length)];
+      if (rand() < 0.003) {
+        // Now and then a run of made-up verbs with no ECHO between them, which the server's
+        // budget for unrecognized commands answers by ending the session.
+        const c = sessions.get(role)!;
+        const n = Math.min(12, opts.lines - i);
+        i += n - 1;
+        if (await junkRun(c, maker, n, timeout, report)) continue;
+        c.close();
+        sessions.set(role, await connectAs(address, role));
+        report.reconnects++;
+        continue;
+      }
       const line = maker.line(role);
       let code: number;
       try {
