@@ -25,16 +25,10 @@ Deno.test("rooms: LKRA line format and UA bits for Alice, SysOp and Carol", asyn
   await withFixtureServer(async (address, store) => {
     const a = await loginAs(address, alice);
     const known = await rooms(a, "LKRA -1");
-    // Login made the personal rooms 902 gives everyone (order 0, so they come first).
     assert.deepEqual([...known.keys()], [
+      "Mail",
       "Calendar",
       "Contacts",
-      "Drafts",
-      "Mail",
-      "Notes",
-      "Sent Items",
-      "Tasks",
-      "Trash",
       "File Library",
       "Inner Circle",
       "Lobby",
@@ -85,7 +79,7 @@ Deno.test("rooms: LKRA line format and UA bits for Alice, SysOp and Carol", asyn
     const c = await loginAs(address, carol);
     const carols = await rooms(c, "LKRA -1");
     assert.ok(!carols.has("Inner Circle"), "invitation-only without an invitation");
-    assert.ok(carols.has("Mail"), "login made Carol's personal rooms, as 902 does");
+    assert.ok(!carols.has("Mail"), "Carol has no mailbox (nothing is written on login)");
     assert.equal(ua(carols, "Lobby") & UA.POSTALLOWED, UA.POSTALLOWED, "level 2 may post");
     assert.equal(ua(carols, "Lobby") & UA.ADMINALLOWED, 0);
     await c.quit();
@@ -146,7 +140,8 @@ Deno.test("rooms: GOTO 16 fields, macros, hidden/passworded/invitation-only, 540
     assert.equal((await a.command("GOTO _BITBUCKET_")).text.split("|")[0], "Trashcan");
     assert.equal((await a.command("GOTO _CALENDAR_")).text.split("|")[0], "Calendar");
     assert.equal((await a.command("GOTO lobby")).text.split("|")[0], "Lobby", "any case");
-    assert.equal((await a.command("GOTO _TRASH_")).text.split("|")[0], "Trash", "made at login");
+    // ctdlsync does not write on login, so the personal rooms 902 would add are not made.
+    assert.equal((await a.command("GOTO _TRASH_")).code, 572, "Alice has no Trash room");
 
     // Hidden room: enterable by name, then known.
     assert.ok(!(await rooms(a, "LKRA")).has("Hidden Den"));
@@ -253,8 +248,7 @@ Deno.test("rooms: LFLR, CFLR, CRE8, GETR and SETR round trip", async () => {
   await withFixtureServer(async (address, store) => {
     const s = await loginAs(address, sysop);
     const floors = await s.listing("LFLR");
-    // 12 rooms, and the 7 personal rooms login made for the SysOp.
-    assert.deepEqual(floors.lines, ["0|Main Floor|19", "1|Upstairs|2", "2|Archive|1"]);
+    assert.deepEqual(floors.lines, ["0|Main Floor|12", "1|Upstairs|2", "2|Archive|1"]);
     assert.equal((await s.command("CFLR Basement|0")).code, 200, "check only");
     assert.equal((await s.command("CFLR Basement|1")).line, "200 3");
     assert.match((await s.command("CFLR basement|1")).line, /^574 .*already exists/);

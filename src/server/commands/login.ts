@@ -3,7 +3,6 @@ import { log } from "../../log.ts";
 import type { User } from "../../store/tables.ts";
 import { checkPassword, getUser, userKey } from "../../store/users.ts";
 import { enterBaseRoom } from "../access.ts";
-import { createPersonalRooms } from "../personal_rooms.ts";
 import type { CommandTable, Session } from "../session.ts";
 
 /** The PASS/NEWU reply: `200 name|axlevel|timescalled|posted|flags|usernum|lastcall`. */
@@ -32,11 +31,6 @@ export async function completeLogin(s: Session, user: User): Promise<void> {
   const su = s.server.singleUser;
   if (su.active && su.holderUser === userKey(user.fullname) && su.holder === null) su.adopt(s);
   log.info(`session ${s.id}: ${user.fullname} logged in`);
-  // Citadel makes a user's personal rooms at login, where they are missing (new or
-  // Aide-created accounts); one that has them costs no write.
-  await createPersonalRooms(s.server.store, user).catch((e) => {
-    if (!(e instanceof CtdlError && e.code === 552)) throw e;
-  });
   await enterBaseRoom(s);
   await s.reply(loginReply(user));
 }

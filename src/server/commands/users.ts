@@ -21,6 +21,7 @@ import { userAddress } from "../addresses.ts";
 import { intOr } from "../args.ts";
 import { aideNotice } from "../post_message.ts";
 import { defaultCard, saveCard } from "../registration_card.ts";
+import { createPersonalRooms } from "../personal_rooms.ts";
 import { ownAddress } from "../addresses.ts";
 import type { CommandTable } from "../session.ts";
 import { checkSingleUser, completeLogin } from "./login.ts";
@@ -120,6 +121,9 @@ export const userCommands: CommandTable = {
       await aideNotice(s, "User Creation Notice", `New user account <${name}> has been created.`);
       s.user = user;
       const fqdn = await readConfig(store, "c_fqdn", "localhost");
+      // 902 makes personal rooms at login; ctdlsync never writes on login (a pull's own
+      // login must not change what it pulls), so a new account gets them now.
+      await createPersonalRooms(store, user);
       await saveCard(s, user, defaultCard(user, ownAddress(user, fqdn)));
       await completeLogin(s, s.user);
       await enterBaseRoom(s);
@@ -196,6 +200,9 @@ export const userCommands: CommandTable = {
         password,
       );
       const fqdn = await readConfig(store, "c_fqdn", "localhost");
+      // 902 makes personal rooms at login; ctdlsync never writes on login (a pull's own
+      // login must not change what it pulls), so a new account gets them now.
+      await createPersonalRooms(store, user);
       await saveCard(s, user, defaultCard(user, ownAddress(user, fqdn)));
       await aideNotice(
         s,
