@@ -3,7 +3,7 @@ import { getVisit, listRooms, RoomFlag } from "../../store/rooms.ts";
 import type { Room } from "../../store/tables.ts";
 import { intOr } from "../args.ts";
 import { accessBits, displayRoomName, UA } from "../access.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { Command, CommandTable, Session } from "../session.ts";
 
 /** Which rooms a room-list command shows, from their UA bits. */
 type RoomFilter = (ua: number, room: Room) => boolean;
@@ -48,61 +48,26 @@ async function listRoomsCommand(
 
 const has = (ua: number, bits: number) => (ua & bits) === bits;
 
+/** One room-list verb: its header and which rooms it takes. */
+function roomList(access: Command["access"], header: string, filter: RoomFilter): Command {
+  return { access, run: (s, args) => listRoomsCommand(s, header, args[0], filter) };
+}
+
 /** The room lists: LKRA, LKRN, LKRO, LZRM, LRMS, LPRM. */
 export const roomListCommands: CommandTable = {
-  LKRA: {
-    access: "user",
-    run: (s, args) => listRoomsCommand(s, "Known rooms:", args[0], (ua) => has(ua, UA.KNOWN)),
-  },
-  LKRN: {
-    access: "user",
-    run: (s, args) =>
-      listRoomsCommand(
-        s,
-        "Rooms w/ new msgs:",
-        args[0],
-        (ua) => has(ua, UA.KNOWN | UA.HASNEWMSGS),
-      ),
-  },
-  LKRO: {
-    access: "user",
-    run: (s, args) =>
-      listRoomsCommand(
-        s,
-        "Rooms w/o new msgs:",
-        args[0],
-        (ua) => has(ua, UA.KNOWN) && !(ua & UA.HASNEWMSGS),
-      ),
-  },
-  LZRM: {
-    access: "user",
-    run: (s, args) =>
-      listRoomsCommand(
-        s,
-        "Zapped rooms:",
-        args[0],
-        (ua) => has(ua, UA.GOTOALLOWED | UA.ZAPPED),
-      ),
-  },
-  LRMS: {
-    access: "user",
-    run: (s, args) =>
-      listRoomsCommand(
-        s,
-        "Accessible rooms:",
-        args[0],
-        (ua) => (ua & (UA.KNOWN | UA.ZAPPED)) !== 0,
-      ),
-  },
-  LPRM: {
-    // Citadel answers LPRM without a login: it shows only what anyone could see.
-    access: "any",
-    run: (s, args) =>
-      listRoomsCommand(
-        s,
-        "Public rooms:",
-        args[0],
-        (_ua, room) => !(room.flags & (RoomFlag.PRIVATE | RoomFlag.MAILBOX)),
-      ),
-  },
+  LKRA: roomList("user", "Known rooms:", (ua) => has(ua, UA.KNOWN)),
+  LKRN: roomList("user", "Rooms w/ new msgs:", (ua) => has(ua, UA.KNOWN | UA.HASNEWMSGS)),
+  LKRO: roomList(
+    "user",
+    "Rooms w/o new msgs:",
+    (ua) => has(ua, UA.KNOWN) && !(ua & UA.HASNEWMSGS),
+  ),
+  LZRM: roomList("user", "Zapped rooms:", (ua) => has(ua, UA.GOTOALLOWED | UA.ZAPPED)),
+  LRMS: roomList("user", "Accessible rooms:", (ua) => (ua & (UA.KNOWN | UA.ZAPPED)) !== 0),
+  // Citadel answers LPRM without a login: it shows only what anyone could see.
+  LPRM: roomList(
+    "any",
+    "Public rooms:",
+    (_ua, room) => !(room.flags & (RoomFlag.PRIVATE | RoomFlag.MAILBOX)),
+  ),
 };
