@@ -23,6 +23,7 @@ import { importMigrFile } from "./src/migr/import.ts";
 import { exportMigrFile } from "./src/migr/export.ts";
 import { importProgressLine, importSummary } from "./src/migr/report.ts";
 import { MigrFormatError } from "./src/migr/xml_reader.ts";
+import { mirrorCommand } from "./src/cli/mirror.ts";
 
 /** A usage mistake: one line, exit 2. */
 class UsageError extends Error {}
@@ -38,6 +39,8 @@ const USAGE = `usage: ctdlsync <command> [options]
   stats   --data DIR [--json] [--verify]
   import  --migr FILE --data DIR [--json]     (a Citadel MIGR export; replaces DIR's store)
   export  --migr FILE --data DIR              (writes the MIGR XML a Citadel 902 writes)
+  mirror  --from HOST:PORT --user NAME --password-file F --to DIR [--rooms LIST] [--follow]
+          [--delete-mail] [--dry-run]   (Maildir and vdir copy of a user's rooms, both ways)
   demo    [--messages N] [--keep]
 
 exit codes: 0 ok, 1 failed, 2 usage or connection error, 3 verification failed (run again)`;
@@ -107,6 +110,7 @@ async function sourceOpts(flags: Flags) {
 }
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
+  mirror: mirrorCommand,
   async serve(args) {
     const f = parse(args, {
       data: "string",

@@ -25,6 +25,8 @@ export interface BulkRecord {
 export interface BulkHeader {
   stamp: number;
   storeId: string;
+  /** Every `key=value` header line (room replies add `room` and `seen`). */
+  fields: Record<string, string>;
 }
 
 /**
@@ -120,6 +122,6 @@ export async function* readBulk(
     if (!Number.isSafeInteger(stamp) || !header.storeid) {
       throw new TransferError(`${table}: reply header lacks stamp or storeid`);
     }
-    onHeader({ stamp, storeId: header.storeid });
+    onHeader({ stamp, storeId: header.storeid, fields: header });
   }
 }

@@ -1,4 +1,5 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
+import { AxLevel } from "../../store/users.ts";
 import { decodeKey, digestHex, encodeKey, type KeyPart, recordHash } from "../../store/_hash.ts";
 import type { Change, Store } from "../../store/store.ts";
 import {
@@ -12,6 +13,7 @@ import { ChunkWriter } from "../../wire/chunks.ts";
 import { fromHex } from "../../wire/hex.ts";
 import { encodeRecord } from "../../wire/record_stream.ts";
 import type { CommandTable, Session } from "../session.ts";
+import { isUserSyncTarget, runUserSync } from "./sync_user.ts";
 
 /** The info line for one table: `table|count|digest|stamp|bytes`. */
 async function infoLine(store: Store, table: TableName): Promise<string> {
@@ -45,6 +47,7 @@ async function bulk(
   table: TableName,
   action: string,
   records: AsyncIterable<Change>,
+  extraHeader: string[] = [],
 ): Promise<void> {
   const store = s.server.store;
   const stamp = await store.stamp();
@@ -52,6 +55,7 @@ async function bulk(
   await s.reply(`table=${table}`);
   await s.reply(`stamp=${stamp}`);
   await s.reply(`storeid=${store.id}`);
+  for (const line of extraHeader) await s.reply(line);
   const chunks = new ChunkWriter(s.out);
   let n = 0;
   let digest = 0n;
@@ -87,10 +91,17 @@ async function* asChanges(store: Store, table: TableName, opts: { after?: KeyPar
  */
 export const syncCommands: CommandTable = {
   SYNC: {
-    access: "aide",
+    access: "user",
     async run(s, args) {
       const [name, action, arg] = args;
       const store = s.server.store;
+      // Room actions are for every user (sync_user.ts); whole tables only for Aides.
+      if (isUserSyncTarget(name)) {
+        return await runUserSync(s, args, (s, a, recs, h) => bulk(s, "messages", a, recs, h));
+      }
+      if ((await s.refreshUser()).axlevel < AxLevel.AIDE) {
+        throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "This command requires Admin access.");
+      }
       if (!name || !action) throw new CtdlError(512, "usage: SYNC <table>|<action>[|<argument>]");
       if (name === "all" && action === "info") {
         const lines = [];

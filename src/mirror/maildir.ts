@@ -1,0 +1,149 @@
+/**
+ * Mail (and ordinary message) rooms as Maildir folders: one RFC 822 file per message,
+ * named `<msgnum>.ctdlsync`; unseen ones in `new/`, seen ones in `cur/` with the `S` flag.
+ * Messages never change on the server, so only arrivals, deletions and seen flags move.
+ */
+import { join } from "node:path";
+import { CtdlError } from "../errors.ts";
+import { parseMessage } from "../message/message.ts";
+import { isSeen, parseSeen } from "../store/seen_set.ts";
+import { act, type MirrorContext, type RoomReport } from "./context.ts";
+import { rfc822Bytes } from "./items.ts";
+import type { RoomFetch } from "./remote.ts";
+import { type MailItem, removeLeftovers, type RoomState, writeAtomic } from "./state.ts";
+
+interface LocalMail {
+  sub: "cur" | "new";
+  name: string;
+  flags: string;
+  seen: boolean;
+}
+
+const NAME = /^(\d+)\.ctdlsync(?::2,([A-Za-z]*))?$/;
+
+/** The Maildir files of a folder by message number. */
+async function scan(dir: string): Promise<Map<number, LocalMail>> {
+  const out = new Map<number, LocalMail>();
+  for (const sub of ["new", "cur"] as const) {
+    try {
+      for await (const e of Deno.readDir(join(dir, sub))) {
+        const m = NAME.exec(e.name);
+        if (!m) continue;
+        const flags = m[2] ?? "";
+        out.set(Number(m[1]), { sub, name: e.name, flags, seen: flags.includes("S") });
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  return out;
+}
+
+/** Where a message's file goes: `cur/` with its flags when seen, else `new/`. */
+function target(msgnum: number, seen: boolean, otherFlags = ""): string {
+  if (!seen && otherFlags === "") return join("new", `${msgnum}.ctdlsync`);
+  const flags = [...new Set((otherFlags.replace(/S/g, "") + (seen ? "S" : "")).split(""))]
+    .sort().join("");
+  return join("cur", `${msgnum}.ctdlsync:2,${flags}`);
+}
+
+/** Brings one Maildir room in step in both directions. */
+export async function syncMaildir(
+  ctx: MirrorContext,
+  roomName: string,
+  fetch: RoomFetch,
+  rs: RoomState,
+  rep: RoomReport,
+): Promise<void> {
+  const dir = join(ctx.top, rs.dir);
+  if (!ctx.dryRun) {
+    for (const sub of ["cur", "new", "tmp"]) await Deno.mkdir(join(dir, sub), { recursive: true });
+    await removeLeftovers(join(dir, "tmp"));
+  }
+  const items = rs.items as Record<string, MailItem>;
+  const seenSet = parseSeen(fetch.seen);
+  const local = await scan(dir);
+  const move = (n: number, from: LocalMail, seen: boolean) =>
+    act(ctx, rep, `${rs.dir}: mark ${n} ${seen ? "seen" : "unseen"} locally`, async () => {
+      const to = target(n, seen, from.flags);
+      const path = join(dir, from.sub, from.name);
+      if (path !== join(dir, to)) await Deno.rename(path, join(dir, to));
+    });
+
+  for (const key of Object.keys(items)) {
+    const n = Number(key);
+    const item = items[key];
+    const file = local.get(n);
+    if (fetch.removed.has(n) || (fetch.full && !fetch.added.has(n))) {
+      if (file) {
+        await act(
+          ctx,
+          rep,
+          `${rs.dir}: delete ${n} locally`,
+          () => Deno.remove(join(dir, file.sub, file.name)),
+        );
+      }
+      if (!item.h) rep.down.deleted++;
+      delete items[key];
+      continue;
+    }
+    if (!file) {
+      if (item.h) continue;
+      if (!ctx.deleteMail) {
+        item.h = true;
+        rep.kept++;
+        continue;
+      }
+      try {
+        await act(
+          ctx,
+          rep,
+          `${rs.dir}: delete ${n} on the server`,
+          () => ctx.remote.delete(roomName, n),
+        );
+        delete items[key];
+        rep.up.deleted++;
+      } catch (e) {
+        if (!(e instanceof CtdlError)) throw e;
+        rep.errors.push(`${rs.dir}/${n}: ${e.code} ${e.message}`);
+      }
+      continue;
+    }
+    item.h = undefined;
+    const serverSeen = isSeen(seenSet, n);
+    if (file.seen !== item.s) {
+      await act(
+        ctx,
+        rep,
+        `${rs.dir}: mark ${n} ${file.seen ? "seen" : "unseen"} on the server`,
+        () => ctx.remote.setSeen(roomName, n, file.seen),
+      );
+      item.s = file.seen;
+      rep.up.seen++;
+    } else if (serverSeen !== item.s) {
+      await move(n, file, serverSeen);
+      item.s = serverSeen;
+      rep.down.seen++;
+    }
+  }
+
+  for (const [n, bytes] of fetch.added) {
+    if (items[n]) continue;
+    const seen = isSeen(seenSet, n);
+    const file = local.get(n);
+    if (file) {
+      // Left by a run that was killed before it saved its state: keep it, fix its flag.
+      if (file.seen !== seen) await move(n, file, seen);
+    } else {
+      await act(ctx, rep, `${rs.dir}: add ${n}${seen ? " (seen)" : ""}`, () =>
+        writeAtomic(
+          join(dir, target(n, seen)),
+          rfc822Bytes(parseMessage(bytes), ctx.site),
+          join(dir, "tmp"),
+        ));
+      rep.down.added++;
+    }
+    items[n] = { s: seen };
+  }
+  rep.items = Object.values(items).filter((i) => !i.h).length;
+}
