@@ -90,3 +90,9 @@ export async function treeFiles(dir: string): Promise<string[]> {
   await walk(dir, "");
   return out.sort();
 }
+
+/** True when a mirror report's room table shows anything moved in either direction. */
+export function movedAnything(stdout: string): boolean {
+  const table = stdout.split("\n").filter((l) => /^\S.*\s+[+]\d+ ~\d+ -\d+ s\d+/.test(l));
+  return table.some((l) => /[+~-][1-9]|\bs[1-9]/.test(l));
+}
