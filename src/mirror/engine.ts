@@ -5,7 +5,7 @@
 import { CtdlError } from "../errors.ts";
 import type { RoomReport } from "./context.ts";
 import { type MirrorContext, newRoomReport } from "./context.ts";
-import { KINDS } from "./items.ts";
+import { KINDS, safeFileName } from "./items.ts";
 import { syncMaildir } from "./maildir.ts";
 import { Remote, type RemoteRoom } from "./remote.ts";
 import { loadState, type MirrorState, type RoomState, saveState } from "./state.ts";
@@ -40,7 +40,7 @@ export interface MirrorReport {
 
 /** A folder name for a room: its shown name made safe, unique within the mirror. */
 function folderName(room: RemoteRoom, state: MirrorState): string {
-  const base = room.display.replace(/[\/\\\x00-\x1f]/g, "_").replace(/^\.+/, "_") || "room";
+  const base = safeFileName(room.display) || "room";
   const used = new Set(Object.values(state.rooms).map((r) => r.dir.toLowerCase()));
   let name = base;
   for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base} (${i})`;

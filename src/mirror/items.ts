@@ -58,10 +58,16 @@ export function sameText(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-/** A file name for an item, from its EUID: path separators and control bytes replaced. */
+/** A name made safe as one file name: path separators and control bytes become `_`. */
+export function safeFileName(name: string): string {
+  let out = "";
+  for (const ch of name) out += ch === "/" || ch === "\\" || ch.charCodeAt(0) < 32 ? "_" : ch;
+  return out.replace(/^\.+/, "_");
+}
+
+/** A file name for an item, from its EUID. */
 export function itemFileName(euid: string, ext: string): string {
-  const safe = euid.replace(/[\/\\\x00-\x1f]/g, "_").replace(/^\.+/, "_").slice(0, 200);
-  return safe + ext;
+  return safeFileName(euid).slice(0, 200) + ext;
 }
 
 /**

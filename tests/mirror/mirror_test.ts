@@ -192,7 +192,7 @@ Deno.test({
         assert.match(run.stdout, /Mail +mail +1 +\+0 ~0 -0 s0 +\+0 ~0 -0 s1/);
         assert.match(
           run.stdout,
-          /conflicts:\n  Calendar\/meeting-1@fixture\.ics: changed on both sides/,
+          /conflicts:\n {2}Calendar\/meeting-1@fixture\.ics: changed on both sides/,
         );
         assert.match(
           run.stdout,
@@ -248,7 +248,7 @@ Deno.test({
         assert.equal(d.code, 0, d.stderr);
         assert.match(
           d.stdout,
-          /would change \(nothing written\):\n  Mail: add \d+\n[\s\S]*  Lobby: add \d+/,
+          /would change \(nothing written\):\n {2}Mail: add \d+\n[\s\S]* {2}Lobby: add \d+/,
         );
         assert.match(d.stdout, /^dry run: nothing written/m);
         assert.equal(await Deno.stat(dry.to).then(() => true, () => false), false);

@@ -43,7 +43,7 @@ export function isUserSyncTarget(name: string | undefined): boolean {
  * public rooms not zapped, private rooms they were given access to). Aides may also read
  * any room they may enter, other users' mailboxes included.
  */
-export function maySync(user: User, room: Room, ua: number): boolean {
+export function maySync(user: User, ua: number): boolean {
   if (ua & UA.KNOWN) return true;
   return user.axlevel >= AxLevel.AIDE && (ua & UA.GOTOALLOWED) !== 0;
 }
@@ -98,7 +98,7 @@ async function readableRoom(store: Store, user: User, name: string): Promise<Roo
   const room = await getRoom(store, name);
   if (!room) throw refused;
   const { ua } = await roomAccess(store, user, room);
-  if (!maySync(user, room, ua)) throw refused;
+  if (!maySync(user, ua)) throw refused;
   return room;
 }
 
