@@ -7,7 +7,7 @@ import { type BulkHeader, readBulk } from "../client/bulk_reader.ts";
 import { CitadelClient } from "../client/connection.ts";
 import { Code, CtdlError } from "../errors.ts";
 
-/** A room the user may read, as `SYNC rooms|list` describes it. */
+/** A room the user may read, as `SYNC user|rooms` describes it. */
 export interface RemoteRoom {
   /** Full name (own mailbox rooms with their 10-digit prefix). */
   name: string;
@@ -18,7 +18,7 @@ export interface RemoteRoom {
   highest: number;
 }
 
-/** What `SYNC rooms|list` answers. */
+/** What `SYNC user|rooms` answers. */
 export interface RoomList {
   storeId: string;
   stamp: number;
@@ -67,7 +67,7 @@ export class Remote {
 
   /** Lists the rooms the user may read. */
   async rooms(): Promise<RoomList> {
-    const { reply, lines } = await this.client.listing("SYNC rooms|list");
+    const { reply, lines } = await this.client.listing("SYNC user|rooms");
     const [storeId, stamp, nodename, fqdn] = reply.text.split("|");
     const rooms = lines.map((l) => {
       const [name, display, kind, number, highest] = l.split("|");
@@ -79,8 +79,8 @@ export class Remote {
   /** A room's whole message list (`since` null) or what changed after stamp `since`. */
   async fetch(room: string, since: number | null): Promise<RoomFetch> {
     const command = since === null
-      ? `SYNC room|messages|${room}`
-      : `SYNC room|since|${room}|${since}`;
+      ? `SYNC user|messages|${room}`
+      : `SYNC user|since|${room}|${since}`;
     let header: BulkHeader | undefined;
     const added = new Map<number, Uint8Array>();
     const removed = new Set<number>();

@@ -10,11 +10,11 @@ import { getUser } from "../../src/store/users.ts";
 import { gotoRoom, loginAs, withFixtureServer } from "../_helpers.ts";
 import { alice, bob, mailRoomOf, sysop } from "./_mirror.ts";
 
-Deno.test("user SYNC: rooms|list lists exactly the rooms Citadel lets each user read", async () => {
+Deno.test("user SYNC: user|rooms lists exactly the rooms Citadel lets each user read", async () => {
   await withFixtureServer(async (address, store) => {
     const names = async (u: { name: string; password: string }) => {
       const c = await loginAs(address, u);
-      const { reply, lines } = await c.listing("SYNC rooms|list");
+      const { reply, lines } = await c.listing("SYNC user|rooms");
       await c.quit();
       assert.match(reply.text, /^[0-9a-f-]{36}\|\d+\|fixture\|fixture\.example\.org$/);
       return new Map(lines.map((l) => l.split("|")).map((f) => [f[0], f]));
@@ -47,7 +47,7 @@ Deno.test("user SYNC: messages and since carry the room's list, seen set, tombst
     let header: Record<string, string> = {};
     const got: number[] = [];
     for await (
-      const r of readBulk(c, "messages", "SYNC room|messages|Lobby", (h) => header = h.fields)
+      const r of readBulk(c, "messages", "SYNC user|messages|Lobby", (h) => header = h.fields)
     ) {
       assert.deepEqual(r.value, await store.get("messages", r.key));
       got.push(r.key[0] as number);
@@ -67,7 +67,7 @@ Deno.test("user SYNC: messages and since carry the room's list, seen set, tombst
     assert.equal((await aide.command(`DELE ${nums[0]}`)).code, 200);
     await aide.quit();
     const changes = [];
-    for await (const r of readBulk(c, "messages", `SYNC room|since|Lobby|${stamp}`, () => {})) {
+    for await (const r of readBulk(c, "messages", `SYNC user|since|Lobby|${stamp}`, () => {})) {
       changes.push([r.key[0], r.value === null]);
     }
     const newest = (await roomMessages(store, lobby.number)).at(-1)!;
@@ -80,14 +80,14 @@ Deno.test("user SYNC: other mailboxes, rooms without access and whole tables get
   await withFixtureServer(async (address, store) => {
     const c = await loginAs(address, bob);
     const refused = [
-      "SYNC room|messages|Hidden Den", // private, guess-name: bob never found it
-      "SYNC room|messages|Vault", // passworded
-      "SYNC room|since|Inner Circle|0", // invitation-only
-      `SYNC room|messages|${await mailRoomOf(store, alice.name)}`, // another user's mailbox
-      "SYNC room|messages|No Such Room",
+      "SYNC user|messages|Hidden Den", // private, guess-name: bob never found it
+      "SYNC user|messages|Vault", // passworded
+      "SYNC user|since|Inner Circle|0", // invitation-only
+      `SYNC user|messages|${await mailRoomOf(store, alice.name)}`, // another user's mailbox
+      "SYNC user|messages|No Such Room",
       "SYNC messages|getall", // the whole-table actions stay Aide-only
       "SYNC all|info",
-      "SYNC room|since|Lobby|x",
+      "SYNC user|since|Lobby|x",
     ];
     for (const cmd of refused) {
       const r = await c.command(cmd);
@@ -95,8 +95,11 @@ Deno.test("user SYNC: other mailboxes, rooms without access and whole tables get
     }
     await c.quit();
     const aide = await loginAs(address, sysop);
-    const r = await aide.command(`SYNC room|messages|${await mailRoomOf(store, alice.name)}`);
+    const r = await aide.command(`SYNC user|messages|${await mailRoomOf(store, alice.name)}`);
     assert.equal(r.code, 100, "an Aide may read another user's mailbox");
-    aide.close();
+    await aide.readListing();
+    const table = await aide.command("SYNC rooms|info");
+    assert.equal(table.code, 200, "the rooms table stays a table for Aides");
+    await aide.quit();
   });
 });

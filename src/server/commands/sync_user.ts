@@ -1,6 +1,6 @@
 /**
  * User-scoped SYNC: the actions any logged-in user may run over the rooms they can read
- * (`SYNC rooms|list`, `SYNC room|messages|<room>`, `SYNC room|since|<room>|<stamp>`).
+ * (`SYNC user|rooms`, `SYNC user|messages|<room>`, `SYNC user|since|<room>|<stamp>`).
  * The whole-table actions stay in sync.ts and stay Aide-only.
  */
 import { Code, CtdlError } from "../../errors.ts";
@@ -33,9 +33,9 @@ export function roomKind(room: Room): RoomKind {
   }
 }
 
-/** The first word of a user-scoped SYNC command; never a table name. */
+/** The first word of a user-scoped SYNC command (`user`; not a table name). */
 export function isUserSyncTarget(name: string | undefined): boolean {
-  return name === "rooms" || name === "room";
+  return name === "user";
 }
 
 /**
@@ -64,14 +64,14 @@ export async function runUserSync(s: Session, args: string[], bulk: BulkWriter):
   const user = await s.refreshUser();
   const store = s.server.store;
   const [target, action, roomName, arg] = args;
-  if (target === "rooms" && action === "list") {
+  if (target === "user" && action === "rooms") {
     await listReadableRooms(s, user);
     return;
   }
-  if (target !== "room" || (action !== "messages" && action !== "since")) {
+  if (target !== "user" || (action !== "messages" && action !== "since")) {
     throw new CtdlError(
       Code.ILLEGAL_VALUE,
-      "usage: SYNC rooms|list, SYNC room|messages|<room>, SYNC room|since|<room>|<stamp>",
+      "usage: SYNC user|rooms, SYNC user|messages|<room>, SYNC user|since|<room>|<stamp>",
     );
   }
   const room = await readableRoom(store, user, roomName ?? "");
@@ -103,7 +103,7 @@ async function readableRoom(store: Store, user: User, name: string): Promise<Roo
 }
 
 /**
- * `SYNC rooms|list`: `100 <storeid>|<stamp>|<nodename>|<fqdn>`, then one line per room the
+ * `SYNC user|rooms`: `100 <storeid>|<stamp>|<nodename>|<fqdn>`, then one line per room the
  * user can read: `name|display name|kind|room number|highest message|default view`.
  */
 async function listReadableRooms(s: Session, user: User): Promise<void> {
