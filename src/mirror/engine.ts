@@ -65,6 +65,17 @@ function chooseRooms(listed: RemoteRoom[], wanted: string[] | undefined): Remote
   });
 }
 
+/** True when a room's sync moved nothing and left its state as it was. */
+function unchanged(before: RoomState, after: RoomState, rep: RoomReport): boolean {
+  const moved = [rep.down, rep.up].some((c) => c.added + c.changed + c.deleted + c.seen > 0);
+  if (moved || rep.kept > 0 || rep.conflicts.length > 0 || before.stamp === 0) {
+    return false;
+  }
+  const a = Object.keys(before.items);
+  return a.length === Object.keys(after.items).length &&
+    a.every((k) => JSON.stringify(before.items[k]) === JSON.stringify(after.items[k]));
+}
+
 /** Runs one mirror pass. Connection and login failures throw; per-room ones are reported. */
 export async function runMirror(opts: MirrorOptions): Promise<MirrorReport> {
   const state = await loadState(opts.to, opts.user);
@@ -111,9 +122,11 @@ export async function runMirror(opts: MirrorOptions): Promise<MirrorReport> {
       const rep = newRoomReport(room.display, rs.dir, rs.kind);
       if (KINDS[rs.kind].layout === "maildir") await syncMaildir(ctx, room.name, fetch, rs, rep);
       else await syncVdir(ctx, room.name, fetch, rs, rep);
-      rs.stamp = fetch.stamp;
       report.rooms.push(rep);
-      if (!ctx.dryRun) {
+      // A room where nothing moved keeps its old stamp: `since` from it is still right, and
+      // a rerun with nothing to do then writes nothing at all.
+      if (!ctx.dryRun && (!existing || !unchanged(existing, rs, rep))) {
+        rs.stamp = fetch.stamp;
         state.rooms[room.name] = rs;
         await saveState(opts.to, state);
       }
