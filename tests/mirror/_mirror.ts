@@ -110,3 +110,42 @@ if (missingPrograms.length > 0 && !CI) {
       "(Debian: apt-get install khal khard mblaze)",
   );
 }
+
+/** `ctdlsync mirror` started as a child process (to kill it, or to let it follow). */
+export function spawnMirror(
+  address: string,
+  u: { name: string },
+  d: { to: string; pw: string },
+  ...extra: string[]
+): Deno.ChildProcess {
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--unstable-kv",
+      main,
+      "mirror",
+      "--from",
+      address,
+      "--user",
+      u.name,
+      "--password-file",
+      d.pw,
+      "--to",
+      d.to,
+      ...extra,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Polls until `check` holds; fails after `ms`. */
+export async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("condition never held");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -8,7 +8,7 @@ import { postMessage } from "../../src/store/messages.ts";
 import { createRoom, View } from "../../src/store/rooms.ts";
 import type { Store } from "../../src/store/store.ts";
 import { gotoRoom, loginAs, withFixtureServer } from "../_helpers.ts";
-import { alice, mirror, mirrorDir, treeFiles } from "./_mirror.ts";
+import { alice, mirror, mirrorDir, spawnMirror, treeFiles, until } from "./_mirror.ts";
 
 async function tasksAndNotes(store: Store): Promise<void> {
   await createRoom(store, { name: "Tasks", defaultview: View.TASKS });
@@ -36,15 +36,6 @@ async function tasksAndNotes(store: Store): Promise<void> {
   );
 }
 
-/** Polls until `check` holds. */
-async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("condition never held");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 Deno.test({
   name: "mirror: tasks as .ics, notes as .txt; --follow polls and stops on SIGTERM",
   sanitizeResources: false,
@@ -63,31 +54,16 @@ Deno.test({
         assert.match(await Deno.readTextFile(`${a.to}/Tasks/task-1@fixture.ics`), /BEGIN:VTODO/);
         assert.equal(await Deno.readTextFile(`${a.to}/Notes/note-1.txt`), "Milk, bread.\n");
 
-        const main = new URL("../../main.ts", import.meta.url).pathname;
-        const child = new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "-A",
-            "--unstable-kv",
-            main,
-            "mirror",
-            "--from",
-            address,
-            "--user",
-            alice.name,
-            "--password-file",
-            a.pw,
-            "--to",
-            a.to,
-            "--rooms",
-            "Lobby",
-            "--follow",
-            "--interval",
-            "1",
-          ],
-          stdout: "piped",
-          stderr: "piped",
-        }).spawn();
+        const child = spawnMirror(
+          address,
+          alice,
+          a,
+          "--rooms",
+          "Lobby",
+          "--follow",
+          "--interval",
+          "1",
+        );
         const lobby = async () => (await treeFiles(`${a.to}/Lobby`).catch(() => [])).length;
         await until(async () => await lobby() === 4);
         const c = await loginAs(address, alice);

@@ -15,7 +15,9 @@ import {
   mirrorDir,
   movedAnything,
   sharedRooms,
+  spawnMirror,
   treeFiles,
+  until,
 } from "./_mirror.ts";
 
 const MESSAGES = 400;
@@ -40,15 +42,6 @@ async function bigMailbox(store: Store): Promise<void> {
   }
 }
 
-/** Polls until `check` holds (a kill lands at a point where work is under way). */
-async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("condition never held");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 Deno.test({
   name: "mirror: kill -9 during a run, then a rerun: consistent, no duplicates, nothing lost",
   sanitizeResources: false,
@@ -64,26 +57,7 @@ Deno.test({
           "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:pending@test\nSUMMARY:Pending\n" +
             "DTSTART:20261201T100000Z\nEND:VEVENT\nEND:VCALENDAR\n",
         );
-        const main = new URL("../../main.ts", import.meta.url).pathname;
-        const child = new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "-A",
-            "--unstable-kv",
-            main,
-            "mirror",
-            "--from",
-            address,
-            "--user",
-            alice.name,
-            "--password-file",
-            a.pw,
-            "--to",
-            a.to,
-          ],
-          stdout: "null",
-          stderr: "null",
-        }).spawn();
+        const child = spawnMirror(address, alice, a);
         const mailNew = `${a.to}/Mail/new`;
         await until(async () => {
           try {
@@ -93,7 +67,7 @@ Deno.test({
           return false;
         });
         child.kill("SIGKILL");
-        await child.status;
+        await child.output();
 
         const rerun = await mirror(address, alice, a);
         assert.equal(rerun.code, 0, rerun.stdout + rerun.stderr);
