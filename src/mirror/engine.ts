@@ -123,9 +123,10 @@ export async function runMirror(opts: MirrorOptions): Promise<MirrorReport> {
       if (KINDS[rs.kind].layout === "maildir") await syncMaildir(ctx, room.name, fetch, rs, rep);
       else await syncVdir(ctx, room.name, fetch, rs, rep);
       report.rooms.push(rep);
-      // A room where nothing moved keeps its old stamp: `since` from it is still right, and
-      // a rerun with nothing to do then writes nothing at all.
-      if (!ctx.dryRun && (!existing || !unchanged(existing, rs, rep))) {
+      // A room where nothing arrived and nothing moved keeps its old stamp (`since` from it
+      // is still right), so a rerun with nothing to do writes nothing at all.
+      const quiet = fetch.added.size === 0 && fetch.removed.size === 0;
+      if (!ctx.dryRun && (!existing || !quiet || !unchanged(existing, rs, rep))) {
         rs.stamp = fetch.stamp;
         state.rooms[room.name] = rs;
         await saveState(opts.to, state);

@@ -124,10 +124,8 @@ export async function syncVdir(
   const byEuid = new Map(Object.entries(items).map(([k, i]) => [i.e, Number(k)]));
   const touched = new Set<number>();
   for (const [n, bytes] of fetch.added) {
-    if (items[n]) {
-      touched.add(n);
-      continue;
-    }
+    // Known already (our own upload, or a refetch): messages never change in place.
+    if (items[n]) continue;
     const item = serverItem(bytes, n, rs.kind);
     const prevNum = byEuid.get(item.euid);
     const prev = prevNum === undefined ? undefined : items[prevNum];

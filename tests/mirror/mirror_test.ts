@@ -263,6 +263,10 @@ Deno.test({
         const help = await mirror(address, bob, b, "--help");
         assert.equal(help.code, 0);
         assert.match(help.stdout, /usage: ctdlsync mirror/);
+        await Deno.writeTextFile(`${b.top}/wrong`, "not-the-password\n");
+        const refusedLogin = await mirror(address, bob, { ...b, pw: `${b.top}/wrong` });
+        assert.equal(refusedLogin.code, 2, refusedLogin.stderr);
+        assert.equal(refusedLogin.stderr.trim().split("\n").length, 1, refusedLogin.stderr);
         const bad = await mirror(address, bob, b, "--interval", "x");
         assert.equal(bad.code, 2);
         assert.equal(
