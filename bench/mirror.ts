@@ -29,7 +29,7 @@ export interface MirrorBench {
 }
 
 /** Fills alice's Mail with `n` generated messages, 45 a commit (KV's mutation limit). */
-async function fillMailbox(store: Store, n: number): Promise<string> {
+export async function fillMailbox(store: Store, n: number): Promise<string> {
   const alice = (await getUser(store, FIXTURE_USERS.alice.name))!;
   const name = mailboxName(alice.usernum, "Mail");
   let room = (await getRoom(store, name))!;

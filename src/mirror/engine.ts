@@ -65,17 +65,6 @@ function chooseRooms(listed: RemoteRoom[], wanted: string[] | undefined): Remote
   });
 }
 
-/** True when a room's sync moved nothing and left its state as it was. */
-function unchanged(before: RoomState, after: RoomState, rep: RoomReport): boolean {
-  const moved = [rep.down, rep.up].some((c) => c.added + c.changed + c.deleted + c.seen > 0);
-  if (moved || rep.kept > 0 || rep.conflicts.length > 0 || before.stamp === 0) {
-    return false;
-  }
-  const a = Object.keys(before.items);
-  return a.length === Object.keys(after.items).length &&
-    a.every((k) => JSON.stringify(before.items[k]) === JSON.stringify(after.items[k]));
-}
-
 /** Runs one mirror pass. Connection and login failures throw; per-room ones are reported. */
 export async function runMirror(opts: MirrorOptions): Promise<MirrorReport> {
   const state = await loadState(opts.to, opts.user);
@@ -107,9 +96,9 @@ export async function runMirror(opts: MirrorOptions): Promise<MirrorReport> {
       opts.onRoom?.(i + 1, rooms.length, room.display);
       const existing = state.rooms[room.name];
       const kind = existing?.kind ?? (Object.hasOwn(KINDS, room.kind) ? room.kind : "ordinary");
-      const rs: RoomState = existing
-        ? structuredClone(existing)
-        : { dir: folderName(room, state), kind, stamp: 0, items: {} };
+      // Changed in place: a room whose sync throws ends the run before the next save.
+      const rs: RoomState = existing ??
+        { dir: folderName(room, state), kind, stamp: 0, items: {} };
       let fetch;
       try {
         fetch = await remote.fetch(room.name, rs.stamp > 0 ? rs.stamp : null);
@@ -120,13 +109,14 @@ export async function runMirror(opts: MirrorOptions): Promise<MirrorReport> {
         continue;
       }
       const rep = newRoomReport(room.display, rs.dir, rs.kind);
-      if (KINDS[rs.kind].layout === "maildir") await syncMaildir(ctx, room.name, fetch, rs, rep);
-      else await syncVdir(ctx, room.name, fetch, rs, rep);
+      const changed = KINDS[rs.kind].layout === "maildir"
+        ? await syncMaildir(ctx, room.name, fetch, rs, rep)
+        : await syncVdir(ctx, room.name, fetch, rs, rep);
       report.rooms.push(rep);
       // A room where nothing arrived and nothing moved keeps its old stamp (`since` from it
       // is still right), so a rerun with nothing to do writes nothing at all.
       const quiet = fetch.added.size === 0 && fetch.removed.size === 0;
-      if (!ctx.dryRun && (!existing || !quiet || !unchanged(existing, rs, rep))) {
+      if (!ctx.dryRun && (!existing || rs.stamp === 0 || !quiet || changed)) {
         rs.stamp = fetch.stamp;
         state.rooms[room.name] = rs;
         await saveState(opts.to, state);

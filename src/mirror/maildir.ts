@@ -19,6 +19,8 @@ interface LocalMail {
   seen: boolean;
 }
 
+const WRITES_AT_ONCE = 32;
+
 const NAME = /^(\d+)\.ctdlsync(?::2,([A-Za-z]*))?$/;
 
 /** The Maildir files of a folder by message number. */
@@ -47,15 +49,16 @@ function target(msgnum: number, seen: boolean, otherFlags = ""): string {
   return join("cur", `${msgnum}.ctdlsync:2,${flags}`);
 }
 
-/** Brings one Maildir room in step in both directions. */
+/** Brings one Maildir room in step in both directions; true when its state changed. */
 export async function syncMaildir(
   ctx: MirrorContext,
   roomName: string,
   fetch: RoomFetch,
   rs: RoomState,
   rep: RoomReport,
-): Promise<void> {
+): Promise<boolean> {
   const dir = join(ctx.top, rs.dir);
+  let dirty = false;
   if (!ctx.dryRun) {
     for (const sub of ["cur", "new", "tmp"]) await Deno.mkdir(join(dir, sub), { recursive: true });
     await removeLeftovers(join(dir, "tmp"));
@@ -85,6 +88,7 @@ export async function syncMaildir(
       }
       if (!item.h) rep.down.deleted++;
       delete items[key];
+      dirty = true;
       continue;
     }
     if (!file) {
@@ -92,6 +96,7 @@ export async function syncMaildir(
       if (!ctx.deleteMail) {
         item.h = true;
         rep.kept++;
+        dirty = true;
         continue;
       }
       try {
@@ -109,7 +114,10 @@ export async function syncMaildir(
       }
       continue;
     }
-    item.h = undefined;
+    if (item.h) {
+      delete item.h;
+      dirty = true;
+    }
     const serverSeen = isSeen(seenSet, n);
     if (file.seen !== item.s) {
       await act(
@@ -119,14 +127,19 @@ export async function syncMaildir(
         () => ctx.remote.setSeen(roomName, n, file.seen),
       );
       item.s = file.seen;
+      dirty = true;
       rep.up.seen++;
     } else if (serverSeen !== item.s) {
       await move(n, file, serverSeen);
       item.s = serverSeen;
+      dirty = true;
       rep.down.seen++;
     }
   }
 
+  // New messages are written WRITES_AT_ONCE at a time: each file is a write and a rename,
+  // and overlapping them keeps the disk busy instead of waiting on each in turn.
+  const pending: Promise<unknown>[] = [];
   for (const [n, bytes] of fetch.added) {
     if (items[n]) continue;
     const seen = isSeen(seenSet, n);
@@ -135,15 +148,19 @@ export async function syncMaildir(
       // Left by a run that was killed before it saved its state: keep it, fix its flag.
       if (file.seen !== seen) await move(n, file, seen);
     } else {
-      await act(ctx, rep, `${rs.dir}: add ${n}${seen ? " (seen)" : ""}`, () =>
+      pending.push(act(ctx, rep, `${rs.dir}: add ${n}${seen ? " (seen)" : ""}`, () =>
         writeAtomic(
           join(dir, target(n, seen)),
           rfc822Bytes(parseMessage(bytes), ctx.site),
           join(dir, "tmp"),
-        ));
+        )));
+      if (pending.length >= WRITES_AT_ONCE) await Promise.all(pending.splice(0));
       rep.down.added++;
     }
     items[n] = { s: seen };
+    dirty = true;
   }
+  await Promise.all(pending);
   rep.items = Object.values(items).filter((i) => !i.h).length;
+  return dirty;
 }

@@ -59,15 +59,17 @@ async function scan(dir: string, ext: string): Promise<Map<string, Deno.FileInfo
   return out;
 }
 
-/** Brings one vdir room in step in both directions. */
+/** Brings one vdir room in step in both directions; true when its state changed. */
 export async function syncVdir(
   ctx: MirrorContext,
   roomName: string,
   fetch: RoomFetch,
   rs: RoomState,
   rep: RoomReport,
-): Promise<void> {
+): Promise<boolean> {
   const { ext, types } = KINDS[rs.kind];
+  // Vdir rooms are small: any change of their item table counts.
+  const before = JSON.stringify(rs.items);
   const dir = join(ctx.top, rs.dir);
   if (!ctx.dryRun) {
     await Deno.mkdir(dir, { recursive: true });
@@ -90,7 +92,11 @@ export async function syncVdir(
     else if ((st.mtime?.getTime() ?? 0) === item.m && st.size === item.z) s = { kind: "unchanged" };
     else {
       const file = await readLocal(dir, item.f);
-      s = file.hash === item.h ? { kind: "unchanged" } : { kind: "edited", file };
+      if (file.hash === item.h) {
+        // Touched but the same bytes: remember the new mtime so the next run skips it.
+        [item.m, item.z] = [file.m, file.z];
+        s = { kind: "unchanged" };
+      } else s = { kind: "edited", file };
     }
     statusCache.set(item.f, s);
     return s;
@@ -261,4 +267,5 @@ export async function syncVdir(
     }
   }
   rep.items = Object.keys(items).length;
+  return JSON.stringify(rs.items) !== before;
 }

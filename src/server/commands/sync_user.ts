@@ -138,11 +138,12 @@ function ownPrefix(user: User): string {
 
 /** Every message of a room, in number order, as `[msgnum]` records of message bytes. */
 async function* roomRecords(store: Store, room: Room): AsyncGenerator<Change> {
+  let batch: Listed[] = [];
   for await (const rec of store.list("msglists", { prefix: [room.number] })) {
-    const msgnum = rec.key[1] as number;
-    const value = await store.get("messages", [msgnum]);
-    if (value) yield { key: [msgnum], value, stamp: rec.stamp };
+    batch.push({ msgnum: rec.key[1] as number, stamp: rec.stamp, live: true });
+    if (batch.length >= READ_BATCH) yield* withMessages(store, batch.splice(0));
   }
+  yield* withMessages(store, batch);
 }
 
 /**
@@ -151,14 +152,34 @@ async function* roomRecords(store: Store, room: Room): AsyncGenerator<Change> {
  * that replaces the old one by EUID), so the list's log is the room's whole history.
  */
 async function* roomChanges(store: Store, room: Room, since: number): AsyncGenerator<Change> {
+  let batch: Listed[] = [];
   for await (const c of store.changes("msglists", since)) {
     if (c.key[0] !== room.number) continue;
-    const msgnum = c.key[1] as number;
-    if (c.value === null) {
-      yield { key: [msgnum], value: null, stamp: c.stamp };
-      continue;
-    }
-    const value = await store.get("messages", [msgnum]);
-    yield { key: [msgnum], value, stamp: c.stamp };
+    batch.push({ msgnum: c.key[1] as number, stamp: c.stamp, live: c.value !== null });
+    if (batch.length >= READ_BATCH) yield* withMessages(store, batch.splice(0));
+  }
+  yield* withMessages(store, batch);
+}
+
+/** A message list entry: present (live) or a tombstone. */
+interface Listed {
+  msgnum: number;
+  stamp: number;
+  live: boolean;
+}
+
+/** How many messages are read from the store at once (the reads overlap). */
+const READ_BATCH = 128;
+
+/**
+ * The records of a batch of list entries, the message bytes read concurrently; a
+ * tombstone, or a listed message that is gone, is sent as a tombstone.
+ */
+async function* withMessages(store: Store, batch: Listed[]): AsyncGenerator<Change> {
+  const values = await Promise.all(
+    batch.map((l) => l.live ? store.get("messages", [l.msgnum]) : null),
+  );
+  for (let i = 0; i < batch.length; i++) {
+    yield { key: [batch[i].msgnum], value: values[i], stamp: batch[i].stamp };
   }
 }
