@@ -138,7 +138,7 @@ function ownPrefix(user: User): string {
 
 /** Every message of a room, in number order, as `[msgnum]` records of message bytes. */
 async function* roomRecords(store: Store, room: Room): AsyncGenerator<Change> {
-  let batch: Listed[] = [];
+  const batch: Listed[] = [];
   for await (const rec of store.list("msglists", { prefix: [room.number] })) {
     batch.push({ msgnum: rec.key[1] as number, stamp: rec.stamp, live: true });
     if (batch.length >= READ_BATCH) yield* withMessages(store, batch.splice(0));
@@ -152,7 +152,7 @@ async function* roomRecords(store: Store, room: Room): AsyncGenerator<Change> {
  * that replaces the old one by EUID), so the list's log is the room's whole history.
  */
 async function* roomChanges(store: Store, room: Room, since: number): AsyncGenerator<Change> {
-  let batch: Listed[] = [];
+  const batch: Listed[] = [];
   for await (const c of store.changes("msglists", since)) {
     if (c.key[0] !== room.number) continue;
     batch.push({ msgnum: c.key[1] as number, stamp: c.stamp, live: c.value !== null });
