@@ -140,6 +140,11 @@ export async function syncVdir(
     if (prev) {
       const st = await status(prev);
       if (st.kind === "edited") local = st.file;
+      if (st.kind === "missing") {
+        rep.conflicts.push(
+          `${rs.dir}/${name}: deleted locally, changed on the server; the server's version is back`,
+        );
+      }
       delete items[prevNum!];
       removed.delete(prevNum!);
     } else {
