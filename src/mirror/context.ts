@@ -1,5 +1,5 @@
 /** What every room sync shares: the server, the tree, the options and the room's report. */
-import type { Remote } from "./remote.ts";
+import type { Remote, RoomFetch } from "./remote.ts";
 
 /** Counts of one direction of one room. */
 export interface Counts {
@@ -73,4 +73,12 @@ export async function act(
   }
   await fn();
   return true;
+}
+
+/** One room's sync: messages taken as they stream in (optional), then the rest. */
+export interface RoomSync {
+  /** Handles one arriving message (bytes, the user's seen set); it is not kept after. */
+  take?: (msgnum: number, bytes: Uint8Array, seen: string) => Promise<void>;
+  /** Everything else, once the reply is complete; true when the room's state changed. */
+  finish: (fetch: RoomFetch) => Promise<boolean>;
 }

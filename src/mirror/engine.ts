@@ -4,9 +4,9 @@
  */
 import { CtdlError } from "../errors.ts";
 import type { RoomReport } from "./context.ts";
-import { type MirrorContext, newRoomReport } from "./context.ts";
+import { type MirrorContext, newRoomReport, type RoomSync } from "./context.ts";
 import { KINDS, safeFileName } from "./items.ts";
-import { syncMaildir } from "./maildir.ts";
+import { maildirSync } from "./maildir.ts";
 import { Remote, type RemoteRoom } from "./remote.ts";
 import { loadState, type MirrorState, type RoomState, saveState } from "./state.ts";
 import { syncVdir } from "./vdir.ts";
@@ -99,19 +99,21 @@ export async function runMirror(opts: MirrorOptions): Promise<MirrorReport> {
       // Changed in place: a room whose sync throws ends the run before the next save.
       const rs: RoomState = existing ??
         { dir: folderName(room, state), kind, stamp: 0, items: {} };
+      const rep = newRoomReport(room.display, rs.dir, rs.kind);
+      const sync: RoomSync = KINDS[rs.kind].layout === "maildir"
+        ? await maildirSync(ctx, room.name, rs, rep)
+        : { finish: (fetch) => syncVdir(ctx, room.name, fetch, rs, rep) };
       let fetch;
       try {
-        fetch = await remote.fetch(room.name, rs.stamp > 0 ? rs.stamp : null);
+        fetch = await remote.fetch(room.name, rs.stamp > 0 ? rs.stamp : null, sync.take);
       } catch (e) {
-        // Refused before anything is written: nothing of the room reaches the tree.
+        // Refused at the reply's first line, before anything is written: nothing of the
+        // room reaches the tree.
         if (!(e instanceof CtdlError)) throw e;
         report.refused.push(`${room.display}: ${e.code} ${e.message}`);
         continue;
       }
-      const rep = newRoomReport(room.display, rs.dir, rs.kind);
-      const changed = KINDS[rs.kind].layout === "maildir"
-        ? await syncMaildir(ctx, room.name, fetch, rs, rep)
-        : await syncVdir(ctx, room.name, fetch, rs, rep);
+      const changed = await sync.finish(fetch);
       report.rooms.push(rep);
       // A room where nothing arrived and nothing moved keeps its old stamp (`since` from it
       // is still right), so a rerun with nothing to do writes nothing at all.

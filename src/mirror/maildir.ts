@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { CtdlError } from "../errors.ts";
 import { parseMessage } from "../message/message.ts";
 import { isSeen, parseSeen } from "../store/seen_set.ts";
-import { act, type MirrorContext, type RoomReport } from "./context.ts";
+import { act, type MirrorContext, type RoomReport, type RoomSync } from "./context.ts";
 import { rfc822Bytes } from "./items.ts";
 import type { RoomFetch } from "./remote.ts";
 import { type MailItem, removeLeftovers, type RoomState, writeAtomic } from "./state.ts";
@@ -49,100 +49,49 @@ function target(msgnum: number, seen: boolean, otherFlags = ""): string {
   return join("cur", `${msgnum}.ctdlsync:2,${flags}`);
 }
 
-/** Brings one Maildir room in step in both directions; true when its state changed. */
-export async function syncMaildir(
+/**
+ * A Maildir room's sync: new messages are written as they stream in (`take`), so a big
+ * mailbox never sits in memory; `finish` then handles deletions and seen flags both ways.
+ */
+export async function maildirSync(
   ctx: MirrorContext,
   roomName: string,
-  fetch: RoomFetch,
   rs: RoomState,
   rep: RoomReport,
-): Promise<boolean> {
+): Promise<RoomSync> {
   const dir = join(ctx.top, rs.dir);
+  const items = rs.items as Record<string, MailItem>;
+  // The folder as it was before this run: what the user changed since the last one.
+  const local = await scan(dir);
+  const arrived = new Set<number>();
   let dirty = false;
-  if (!ctx.dryRun) {
+  let ready = false;
+  const ensureFolder = async () => {
+    if (ready || ctx.dryRun) return;
+    ready = true;
     for (const sub of ["cur", "new", "tmp"]) await Deno.mkdir(join(dir, sub), { recursive: true });
     await removeLeftovers(join(dir, "tmp"));
-  }
-  const items = rs.items as Record<string, MailItem>;
-  const seenSet = parseSeen(fetch.seen);
-  const local = await scan(dir);
+  };
+  let seenText = "";
+  let seenSet = parseSeen("");
+  const seenOf = (text: string) => {
+    if (text !== seenText) [seenText, seenSet] = [text, parseSeen(text)];
+    return seenSet;
+  };
   const move = (n: number, from: LocalMail, seen: boolean) =>
     act(ctx, rep, `${rs.dir}: mark ${n} ${seen ? "seen" : "unseen"} locally`, async () => {
       const to = target(n, seen, from.flags);
       const path = join(dir, from.sub, from.name);
       if (path !== join(dir, to)) await Deno.rename(path, join(dir, to));
     });
-
-  for (const key of Object.keys(items)) {
-    const n = Number(key);
-    const item = items[key];
-    const file = local.get(n);
-    if (fetch.removed.has(n) || (fetch.full && !fetch.added.has(n))) {
-      if (file) {
-        await act(
-          ctx,
-          rep,
-          `${rs.dir}: delete ${n} locally`,
-          () => Deno.remove(join(dir, file.sub, file.name)),
-        );
-      }
-      if (!item.h) rep.down.deleted++;
-      delete items[key];
-      dirty = true;
-      continue;
-    }
-    if (!file) {
-      if (item.h) continue;
-      if (!ctx.deleteMail) {
-        item.h = true;
-        rep.kept++;
-        dirty = true;
-        continue;
-      }
-      try {
-        await act(
-          ctx,
-          rep,
-          `${rs.dir}: delete ${n} on the server`,
-          () => ctx.remote.delete(roomName, n),
-        );
-        delete items[key];
-        rep.up.deleted++;
-      } catch (e) {
-        if (!(e instanceof CtdlError)) throw e;
-        rep.errors.push(`${rs.dir}/${n}: ${e.code} ${e.message}`);
-      }
-      continue;
-    }
-    if (item.h) {
-      delete item.h;
-      dirty = true;
-    }
-    const serverSeen = isSeen(seenSet, n);
-    if (file.seen !== item.s) {
-      await act(
-        ctx,
-        rep,
-        `${rs.dir}: mark ${n} ${file.seen ? "seen" : "unseen"} on the server`,
-        () => ctx.remote.setSeen(roomName, n, file.seen),
-      );
-      item.s = file.seen;
-      dirty = true;
-      rep.up.seen++;
-    } else if (serverSeen !== item.s) {
-      await move(n, file, serverSeen);
-      item.s = serverSeen;
-      dirty = true;
-      rep.down.seen++;
-    }
-  }
-
   // New messages are written WRITES_AT_ONCE at a time: each file is a write and a rename,
   // and overlapping them keeps the disk busy instead of waiting on each in turn.
   const pending: Promise<unknown>[] = [];
-  for (const [n, bytes] of fetch.added) {
-    if (items[n]) continue;
-    const seen = isSeen(seenSet, n);
+
+  const take = async (n: number, bytes: Uint8Array, seenText: string) => {
+    if (items[n]) return;
+    await ensureFolder();
+    const seen = isSeen(seenOf(seenText), n);
     const file = local.get(n);
     if (file) {
       // Left by a run that was killed before it saved its state: keep it, fix its flag.
@@ -158,9 +107,81 @@ export async function syncMaildir(
       rep.down.added++;
     }
     items[n] = { s: seen };
+    arrived.add(n);
     dirty = true;
-  }
-  await Promise.all(pending);
-  rep.items = Object.values(items).filter((i) => !i.h).length;
-  return dirty;
+  };
+
+  const finish = async (fetch: RoomFetch) => {
+    await Promise.all(pending);
+    await ensureFolder();
+    const serverSeenSet = seenOf(fetch.seen);
+    for (const key of Object.keys(items)) {
+      const n = Number(key);
+      if (arrived.has(n)) continue;
+      const item = items[key];
+      const file = local.get(n);
+      if (fetch.removed.has(n) || (fetch.full && !fetch.added.has(n))) {
+        if (file) {
+          await act(
+            ctx,
+            rep,
+            `${rs.dir}: delete ${n} locally`,
+            () => Deno.remove(join(dir, file.sub, file.name)),
+          );
+        }
+        if (!item.h) rep.down.deleted++;
+        delete items[key];
+        dirty = true;
+        continue;
+      }
+      if (!file) {
+        if (item.h) continue;
+        if (!ctx.deleteMail) {
+          item.h = true;
+          rep.kept++;
+          dirty = true;
+          continue;
+        }
+        try {
+          await act(
+            ctx,
+            rep,
+            `${rs.dir}: delete ${n} on the server`,
+            () => ctx.remote.delete(roomName, n),
+          );
+          delete items[key];
+          dirty = true;
+          rep.up.deleted++;
+        } catch (e) {
+          if (!(e instanceof CtdlError)) throw e;
+          rep.errors.push(`${rs.dir}/${n}: ${e.code} ${e.message}`);
+        }
+        continue;
+      }
+      if (item.h) {
+        delete item.h;
+        dirty = true;
+      }
+      const serverSeen = isSeen(serverSeenSet, n);
+      if (file.seen !== item.s) {
+        await act(
+          ctx,
+          rep,
+          `${rs.dir}: mark ${n} ${file.seen ? "seen" : "unseen"} on the server`,
+          () => ctx.remote.setSeen(roomName, n, file.seen),
+        );
+        item.s = file.seen;
+        dirty = true;
+        rep.up.seen++;
+      } else if (serverSeen !== item.s) {
+        await move(n, file, serverSeen);
+        item.s = serverSeen;
+        dirty = true;
+        rep.down.seen++;
+      }
+    }
+    rep.items = Object.values(items).filter((i) => !i.h).length;
+    return dirty;
+  };
+  return { take, finish };
 }

@@ -39,6 +39,8 @@ export interface RoomFetch {
   full: boolean;
 }
 
+const TAKEN = new Uint8Array(0);
+
 /** A logged-in session on the server a mirror follows. */
 export class Remote {
   readonly client: CitadelClient;
@@ -76,8 +78,16 @@ export class Remote {
     return { storeId, stamp: Number(stamp), nodename, fqdn, rooms };
   }
 
-  /** A room's whole message list (`since` null) or what changed after stamp `since`. */
-  async fetch(room: string, since: number | null): Promise<RoomFetch> {
+  /**
+   * A room's whole message list (`since` null) or what changed after stamp `since`. With
+   * `take`, each arriving message is handed over and only its number is kept (its bytes
+   * in `added` are then empty).
+   */
+  async fetch(
+    room: string,
+    since: number | null,
+    take?: (msgnum: number, bytes: Uint8Array, seen: string) => Promise<void>,
+  ): Promise<RoomFetch> {
     const command = since === null
       ? `SYNC user|messages|${room}`
       : `SYNC user|since|${room}|${since}`;
@@ -87,7 +97,8 @@ export class Remote {
     for await (const rec of readBulk(this.client, "messages", command, (h) => header = h)) {
       const msgnum = rec.key[0] as number;
       if (rec.value) {
-        added.set(msgnum, rec.value);
+        if (take) await take(msgnum, rec.value, header!.fields.seen ?? "");
+        added.set(msgnum, take ? TAKEN : rec.value);
         removed.delete(msgnum);
       } else {
         added.delete(msgnum);

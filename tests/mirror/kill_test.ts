@@ -20,7 +20,7 @@ import {
   until,
 } from "./_mirror.ts";
 
-const MESSAGES = 400;
+const MESSAGES = 1000;
 
 async function bigMailbox(store: Store): Promise<void> {
   await sharedRooms(store);
@@ -67,7 +67,13 @@ Deno.test({
           return false;
         });
         child.kill("SIGKILL");
-        await child.output();
+        const killed = await child.output();
+        assert.equal(killed.signal, "SIGKILL", "the run was killed before it ended");
+        const saved = JSON.parse(await Deno.readTextFile(`${a.to}/.ctdlsync-state`));
+        assert.ok(
+          !Object.keys(saved.rooms).some((r) => r.endsWith(".Mail")),
+          "killed in the middle of the mailbox, before its state was saved",
+        );
 
         const rerun = await mirror(address, alice, a);
         assert.equal(rerun.code, 0, rerun.stdout + rerun.stderr);
