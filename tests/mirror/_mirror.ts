@@ -30,6 +30,17 @@ export async function mirrorDir(u: { password: string }) {
   return { top: dir, to: `${dir}/tree`, pw: `${dir}/pw` };
 }
 
+/** The command line of `ctdlsync mirror` for user `u` into mirror `d`. */
+function mirrorArgs(
+  address: string,
+  u: { name: string },
+  d: { to: string; pw: string },
+  extra: string[],
+): string[] {
+  return ["mirror", "--from", address, "--user", u.name, "--password-file", d.pw, "--to", d.to]
+    .concat(extra);
+}
+
 /** `ctdlsync mirror` as a user runs it. */
 export function mirror(
   address: string,
@@ -37,18 +48,7 @@ export function mirror(
   d: { to: string; pw: string },
   ...extra: string[]
 ): Promise<CliResult> {
-  return runCli(
-    "mirror",
-    "--from",
-    address,
-    "--user",
-    u.name,
-    "--password-file",
-    d.pw,
-    "--to",
-    d.to,
-    ...extra,
-  );
+  return runCli(...mirrorArgs(address, u, d, extra));
 }
 
 /** Runs a real program; its stdout (fails the test on a non-zero exit). */
@@ -120,22 +120,7 @@ export function spawnMirror(
 ): Deno.ChildProcess {
   const main = new URL("../../main.ts", import.meta.url).pathname;
   return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-kv",
-      main,
-      "mirror",
-      "--from",
-      address,
-      "--user",
-      u.name,
-      "--password-file",
-      d.pw,
-      "--to",
-      d.to,
-      ...extra,
-    ],
+    args: ["run", "-A", "--unstable-kv", main, ...mirrorArgs(address, u, d, extra)],
     stdout: "piped",
     stderr: "piped",
   }).spawn();
