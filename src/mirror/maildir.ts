@@ -10,7 +10,7 @@ import { isSeen, parseSeen } from "../store/seen_set.ts";
 import { act, type MirrorContext, type RoomReport, type RoomSync } from "./context.ts";
 import { rfc822Bytes } from "./items.ts";
 import type { RoomFetch } from "./remote.ts";
-import { type MailItem, removeLeftovers, type RoomState, writeAtomic } from "./state.ts";
+import { MailBit, type MailItem, removeLeftovers, type RoomState, writeAtomic } from "./state.ts";
 
 interface LocalMail {
   sub: "cur" | "new";
@@ -21,21 +21,32 @@ interface LocalMail {
 
 const WRITES_AT_ONCE = 32;
 
-const NAME = /^(\d+)\.ctdlsync(?::2,([A-Za-z]*))?$/;
+const SUFFIX = ".ctdlsync";
 
-/** The Maildir files of a folder by message number. */
-async function scan(dir: string): Promise<Map<number, LocalMail>> {
+/**
+ * The Maildir files of a folder by message number. Read synchronously: a mailbox of many
+ * thousand files lists several times faster than with one promise per entry.
+ */
+function scan(dir: string): Map<number, LocalMail> {
   const out = new Map<number, LocalMail>();
   for (const sub of ["new", "cur"] as const) {
+    let entries: Iterable<Deno.DirEntry>;
     try {
-      for await (const e of Deno.readDir(join(dir, sub))) {
-        const m = NAME.exec(e.name);
-        if (!m) continue;
-        const flags = m[2] ?? "";
-        out.set(Number(m[1]), { sub, name: e.name, flags, seen: flags.includes("S") });
-      }
+      entries = Deno.readDirSync(join(dir, sub));
     } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      if (e instanceof Deno.errors.NotFound) continue;
+      throw e;
+    }
+    for (const e of entries) {
+      // `<msgnum>.ctdlsync[:2,FLAGS]`, parsed by hand: this runs once per message.
+      const name = e.name;
+      const dot = name.indexOf(SUFFIX);
+      if (dot <= 0) continue;
+      const n = Number(name.slice(0, dot));
+      const rest = name.slice(dot + SUFFIX.length);
+      if (!Number.isSafeInteger(n) || (rest !== "" && !rest.startsWith(":2,"))) continue;
+      const flags = rest.slice(3);
+      out.set(n, { sub, name, flags, seen: flags.includes("S") });
     }
   }
   return out;
@@ -62,7 +73,7 @@ export async function maildirSync(
   const dir = join(ctx.top, rs.dir);
   const items = rs.items as Record<string, MailItem>;
   // The folder as it was before this run: what the user changed since the last one.
-  const local = await scan(dir);
+  const local = scan(dir);
   const arrived = new Set<number>();
   let dirty = false;
   let ready = false;
@@ -89,7 +100,7 @@ export async function maildirSync(
   const pending: Promise<unknown>[] = [];
 
   const take = async (n: number, bytes: Uint8Array, seenText: string) => {
-    if (items[n]) return;
+    if (items[n] !== undefined) return;
     await ensureFolder();
     const seen = isSeen(seenOf(seenText), n);
     const file = local.get(n);
@@ -106,7 +117,7 @@ export async function maildirSync(
       if (pending.length >= WRITES_AT_ONCE) await Promise.all(pending.splice(0));
       rep.down.added++;
     }
-    items[n] = { s: seen };
+    items[n] = seen ? MailBit.SEEN : 0;
     arrived.add(n);
     dirty = true;
   };
@@ -119,6 +130,8 @@ export async function maildirSync(
       const n = Number(key);
       if (arrived.has(n)) continue;
       const item = items[key];
+      const hidden = (item & MailBit.HIDDEN) !== 0;
+      const wasSeen = (item & MailBit.SEEN) !== 0;
       const file = local.get(n);
       if (fetch.removed.has(n) || (fetch.full && !fetch.added.has(n))) {
         if (file) {
@@ -129,15 +142,15 @@ export async function maildirSync(
             () => Deno.remove(join(dir, file.sub, file.name)),
           );
         }
-        if (!item.h) rep.down.deleted++;
+        if (!hidden) rep.down.deleted++;
         delete items[key];
         dirty = true;
         continue;
       }
       if (!file) {
-        if (item.h) continue;
+        if (hidden) continue;
         if (!ctx.deleteMail) {
-          item.h = true;
+          items[key] = item | MailBit.HIDDEN;
           rep.kept++;
           dirty = true;
           continue;
@@ -158,29 +171,30 @@ export async function maildirSync(
         }
         continue;
       }
-      if (item.h) {
-        delete item.h;
-        dirty = true;
-      }
       const serverSeen = isSeen(serverSeenSet, n);
-      if (file.seen !== item.s) {
+      let seen = wasSeen;
+      if (file.seen !== wasSeen) {
         await act(
           ctx,
           rep,
           `${rs.dir}: mark ${n} ${file.seen ? "seen" : "unseen"} on the server`,
           () => ctx.remote.setSeen(roomName, n, file.seen),
         );
-        item.s = file.seen;
-        dirty = true;
+        seen = file.seen;
         rep.up.seen++;
-      } else if (serverSeen !== item.s) {
+      } else if (serverSeen !== wasSeen) {
         await move(n, file, serverSeen);
-        item.s = serverSeen;
-        dirty = true;
+        seen = serverSeen;
         rep.down.seen++;
       }
+      // A file that is back (restored by the user) is no longer hidden.
+      const now = seen ? MailBit.SEEN : 0;
+      if (now !== item) {
+        items[key] = now;
+        dirty = true;
+      }
     }
-    rep.items = Object.values(items).filter((i) => !i.h).length;
+    rep.items = Object.values(items).filter((i) => (i & MailBit.HIDDEN) === 0).length;
     return dirty;
   };
   return { take, finish };

@@ -5,13 +5,14 @@
  */
 import { join } from "node:path";
 
-/** A mail message kept as a Maildir file. */
-export interface MailItem {
-  /** Seen when last in step. */
-  s: boolean;
-  /** Deleted locally and kept on the server (mirror without --delete-mail). */
-  h?: boolean;
-}
+/**
+ * A mail message kept as a Maildir file: bit flags, a plain number so that the state of a
+ * big mailbox stays small and quick to read.
+ */
+export type MailItem = number;
+
+/** MailItem bits: seen when last in step; deleted locally and kept on the server. */
+export const MailBit = { SEEN: 1, HIDDEN: 2 } as const;
 
 /** A calendar, task, contact or note item kept as one file. */
 export interface FileItem {
@@ -38,12 +39,15 @@ export interface RoomState {
 
 /** The whole state file. */
 export interface MirrorState {
-  version: 1;
+  version: typeof STATE_VERSION;
   /** The server's store id: another store (a rebuilt server) means a full fetch. */
   storeId: string;
   user: string;
   rooms: Record<string, RoomState>;
 }
+
+/** The state file's format. */
+export const STATE_VERSION = 2;
 
 /** The state file's name in the mirror's top directory. */
 export const STATE_FILE = ".ctdlsync-state";
@@ -54,11 +58,13 @@ export async function loadState(top: string, user: string): Promise<MirrorState>
   try {
     text = await Deno.readTextFile(join(top, STATE_FILE));
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return { version: 1, storeId: "", user, rooms: {} };
+    if (e instanceof Deno.errors.NotFound) {
+      return { version: STATE_VERSION, storeId: "", user, rooms: {} };
+    }
     throw e;
   }
   const state = JSON.parse(text) as MirrorState;
-  if (state.version !== 1 || typeof state.rooms !== "object") {
+  if (state.version !== STATE_VERSION || typeof state.rooms !== "object") {
     throw new Error(`${join(top, STATE_FILE)} is not a ctdlsync mirror state`);
   }
   if (state.user.toLowerCase() !== user.toLowerCase()) {
