@@ -101,7 +101,7 @@ export async function runMirror(opts: MirrorOptions): Promise<MirrorReport> {
         { dir: folderName(room, state), kind, stamp: 0, items: {} };
       const rep = newRoomReport(room.display, rs.dir, rs.kind);
       const sync: RoomSync = KINDS[rs.kind].layout === "maildir"
-        ? await maildirSync(ctx, room.name, rs, rep)
+        ? maildirSync(ctx, room.name, rs, rep)
         : { finish: (fetch) => syncVdir(ctx, room.name, fetch, rs, rep) };
       let fetch;
       try {

@@ -64,12 +64,12 @@ function target(msgnum: number, seen: boolean, otherFlags = ""): string {
  * A Maildir room's sync: new messages are written as they stream in (`take`), so a big
  * mailbox never sits in memory; `finish` then handles deletions and seen flags both ways.
  */
-export async function maildirSync(
+export function maildirSync(
   ctx: MirrorContext,
   roomName: string,
   rs: RoomState,
   rep: RoomReport,
-): Promise<RoomSync> {
+): RoomSync {
   const dir = join(ctx.top, rs.dir);
   const items = rs.items as Record<string, MailItem>;
   // The folder as it was before this run: what the user changed since the last one.
