@@ -267,11 +267,11 @@ Deno.test({
         const refusedLogin = await mirror(address, bob, { ...b, pw: `${b.top}/wrong` });
         assert.equal(refusedLogin.code, 2, refusedLogin.stderr);
         assert.equal(refusedLogin.stderr.trim().split("\n").length, 1, refusedLogin.stderr);
-        const bad = await mirror(address, bob, b, "--interval", "x");
+        const bad = await mirror(address, bob, b, "--follow", "--interval", "x");
         assert.equal(bad.code, 2);
         assert.equal(
           bad.stderr.split("\n")[0],
-          "ctdlsync: --interval takes a whole number of seconds",
+          "ctdlsync: --interval takes a whole number",
         );
       } finally {
         await Deno.remove(b.top, { recursive: true });
