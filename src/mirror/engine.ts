@@ -25,8 +25,6 @@ export interface MirrorOptions {
   tls?: boolean;
   /** Called before each room. */
   onRoom?: (index: number, total: number, room: string) => void;
-  /** Checked between rooms: true stops the run after the room in progress. */
-  stopRequested?: () => boolean;
 }
 
 /** The whole run's outcome. */
@@ -35,7 +33,6 @@ export interface MirrorReport {
   rooms: RoomReport[];
   /** Rooms asked for that could not be read (refused, missing). */
   refused: string[];
-  interrupted: boolean;
 }
 
 /** A folder name for a room: its shown name made safe, unique within the mirror. */
@@ -85,13 +82,9 @@ export async function runMirror(opts: MirrorOptions): Promise<MirrorReport> {
       runTime: new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z"),
     };
     if (!ctx.dryRun) await Deno.mkdir(opts.to, { recursive: true });
-    const report: MirrorReport = { stamp: list.stamp, rooms: [], refused: [], interrupted: false };
+    const report: MirrorReport = { stamp: list.stamp, rooms: [], refused: [] };
     const rooms = chooseRooms(list.rooms, opts.rooms);
     for (let i = 0; i < rooms.length; i++) {
-      if (opts.stopRequested?.()) {
-        report.interrupted = true;
-        break;
-      }
       const room = rooms[i];
       opts.onRoom?.(i + 1, rooms.length, room.display);
       const existing = state.rooms[room.name];

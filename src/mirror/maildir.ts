@@ -148,11 +148,14 @@ export function maildirSync(
         continue;
       }
       if (!file) {
-        if (hidden) continue;
+        // Without --delete-mail the server keeps it (once counted); with it, also the
+        // messages kept by earlier runs go.
         if (!ctx.deleteMail) {
-          items[key] = item | MailBit.HIDDEN;
-          rep.kept++;
-          dirty = true;
+          if (!hidden) {
+            items[key] = item | MailBit.HIDDEN;
+            rep.kept++;
+            dirty = true;
+          }
           continue;
         }
         try {

@@ -46,7 +46,6 @@ export function mirrorVerdict(r: MirrorReport, where: string, seconds: number, d
   const conflicts = r.rooms.reduce((n, x) => n + x.conflicts.length, 0);
   const errors = r.refused.length + r.rooms.reduce((n, x) => n + x.errors.length, 0);
   const t = seconds.toFixed(2);
-  if (r.interrupted) return `interrupted; rerun to resume (${r.rooms.length} rooms done)`;
   if (dry) return `dry run: nothing written; ${r.rooms.length} rooms checked in ${t} s`;
   const tail = `${r.rooms.length} rooms, ${items} items, ${conflicts} conflicts in ${t} s`;
   return errors === 0

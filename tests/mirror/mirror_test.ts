@@ -139,7 +139,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "mirror: S flags set the seen set, conflicts are kept, unparsable files never sent",
+  name:
+    "mirror: S flags set the seen set, conflicts are kept, unparsable files never sent, --delete-mail",
   ignore: missingPrograms.length > 0 && !CI,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -222,6 +223,17 @@ Deno.test({
         const down = await mirror(address, alice, a);
         assert.equal(down.code, 0, down.stdout);
         assert.deepEqual(await treeFiles(`${a.to}/Mail`), [`cur/${msgnum}.ctdlsync:2,`]);
+
+        // Mail deleted locally stays on the server, unless --delete-mail says otherwise.
+        await Deno.remove(`${a.to}/Mail/cur/${msgnum}.ctdlsync:2,`);
+        const keptRun = await mirror(address, alice, a);
+        assert.match(keptRun.stdout, /Mail +mail +0 +\+0 ~0 -0 s0 +\+0 ~0 -0 s0 +1 /);
+        assert.equal(await count(store, mailRoom), 1);
+        assert.equal(movedAnything((await mirror(address, alice, a)).stdout), false);
+        const gone = await mirror(address, alice, a, "--delete-mail");
+        assert.equal(gone.code, 0, gone.stdout);
+        assert.match(gone.stdout, /Mail +mail +0 +\+0 ~0 -0 s0 +\+0 ~0 -1 s0/);
+        assert.equal(await count(store, mailRoom), 0);
       } finally {
         await Deno.remove(a.top, { recursive: true });
       }
