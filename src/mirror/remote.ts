@@ -3,7 +3,7 @@
  * read rooms, and the client commands Citadel's own clients use to write (GOTO, ENT0 with
  * EUID replacement, DELE, SEEN).
  */
-import { type BulkHeader, readBulk } from "../client/bulk_reader.ts";
+import { type BulkHeader, readBulk, TransferError } from "../client/bulk_reader.ts";
 import { CitadelClient } from "../client/connection.ts";
 import { Code, CtdlError } from "../errors.ts";
 
@@ -94,7 +94,16 @@ export class Remote {
     let header: BulkHeader | undefined;
     const added = new Map<number, Uint8Array>();
     const removed = new Set<number>();
-    for await (const rec of readBulk(this.client, "messages", command, (h) => header = h)) {
+    // A room the user may not read is refused at the first line: a 5xx for that room
+    // (reported, the run goes on), not a damaged transfer.
+    const records = readBulk(this.client, "messages", command, (h) => header = h);
+    const refused = (e: unknown) => {
+      if (e instanceof TransferError && e.refusedWith !== undefined) {
+        throw new CtdlError(e.refusedWith, e.message.replace(/^.*?: \d{3} /, ""));
+      }
+      throw e;
+    };
+    for await (const rec of guard(records, refused)) {
       const msgnum = rec.key[0] as number;
       if (rec.value) {
         if (take) await take(msgnum, rec.value, header!.fields.seen ?? "");
@@ -167,4 +176,16 @@ export class Remote {
 function bodyLines(text: string): string[] {
   const body = text.replace(/\r/g, "").replace(/\n$/, "");
   return body.split("\n").map((l) => (l === "000" ? "000 " : l));
+}
+
+/** Passes `records` through, handing an error to `onError` (which rethrows as it likes). */
+async function* guard<T>(
+  records: AsyncGenerator<T>,
+  onError: (e: unknown) => never,
+): AsyncGenerator<T> {
+  try {
+    yield* records;
+  } catch (e) {
+    onError(e);
+  }
 }
