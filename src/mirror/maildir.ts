@@ -52,6 +52,18 @@ function scan(dir: string): Map<number, LocalMail> {
   return out;
 }
 
+/** The mtimes of a Maildir's `cur/` and `new/` (ns where the system has them), or "". */
+function folderTimes(dir: string): string {
+  try {
+    return ["cur", "new"].map((sub) => {
+      const st = Deno.statSync(join(dir, sub));
+      return `${st.mtime?.getTime() ?? 0}.${st.ctime?.getTime() ?? 0}`;
+    }).join(",");
+  } catch {
+    return "";
+  }
+}
+
 /** Where a message's file goes: `cur/` with its flags when seen, else `new/`. */
 function target(msgnum: number, seen: boolean, otherFlags = ""): string {
   if (!seen && otherFlags === "") return join("new", `${msgnum}.ctdlsync`);
@@ -72,8 +84,14 @@ export function maildirSync(
 ): RoomSync {
   const dir = join(ctx.top, rs.dir);
   const items = rs.items as Record<string, MailItem>;
-  // The folder as it was before this run: what the user changed since the last one.
-  const local = scan(dir);
+  // Listing a big folder is most of a quiet rerun. The kernel bumps a directory's mtime
+  // whenever an entry is added, removed or renamed (flags live in the names), so when
+  // cur/ and new/ have the times the last run left, nothing was changed locally.
+  const quietFolder = rs.dirs !== undefined && rs.dirs === folderTimes(dir);
+  let listed: Map<number, LocalMail> | undefined;
+  // The folder as it was before this run's writes: what the user changed since the last.
+  const local = () => listed ??= scan(dir);
+  if (!quietFolder) local();
   const arrived = new Set<number>();
   let dirty = false;
   let ready = false;
@@ -103,7 +121,8 @@ export function maildirSync(
     if (items[n] !== undefined) return;
     await ensureFolder();
     const seen = isSeen(seenOf(seenText), n);
-    const file = local.get(n);
+    // A quiet folder holds no file a killed run left behind.
+    const file = quietFolder ? undefined : local().get(n);
     if (file) {
       // Left by a run that was killed before it saved its state: keep it, fix its flag.
       if (file.seen !== seen) await move(n, file, seen);
@@ -126,14 +145,24 @@ export function maildirSync(
     await Promise.all(pending);
     await ensureFolder();
     const serverSeenSet = seenOf(fetch.seen);
-    for (const key of Object.keys(items)) {
+    // Nothing changed on either side: no message needs a look (the rerun of a big mailbox).
+    const quiet = quietFolder && arrived.size === 0 && fetch.removed.size === 0 &&
+      !fetch.full && fetch.seen === rs.seen && !ctx.deleteMail;
+    for (const key of quiet ? [] : Object.keys(items)) {
       const n = Number(key);
       if (arrived.has(n)) continue;
       const item = items[key];
       const hidden = (item & MailBit.HIDDEN) !== 0;
       const wasSeen = (item & MailBit.SEEN) !== 0;
-      const file = local.get(n);
-      if (fetch.removed.has(n) || (fetch.full && !fetch.added.has(n))) {
+      const goneOnServer = fetch.removed.has(n) || (fetch.full && !fetch.added.has(n));
+      // In a quiet folder a message is as the last run left it: present unless hidden,
+      // with the seen flag it had; only a server change needs its file's name.
+      if (
+        quietFolder && !goneOnServer && !(hidden && ctx.deleteMail) &&
+        (hidden || isSeen(serverSeenSet, n) === wasSeen)
+      ) continue;
+      const file = local().get(n);
+      if (goneOnServer) {
         if (file) {
           await act(
             ctx,
@@ -198,6 +227,11 @@ export function maildirSync(
       }
     }
     rep.items = Object.values(items).filter((i) => (i & MailBit.HIDDEN) === 0).length;
+    if (!ctx.dryRun) {
+      const times = folderTimes(dir);
+      if (times !== rs.dirs) [rs.dirs, dirty] = [times, true];
+      if (fetch.seen !== rs.seen) [rs.seen, dirty] = [fetch.seen, true];
+    }
     return dirty;
   };
   return { take, finish };

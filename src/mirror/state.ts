@@ -33,6 +33,10 @@ export interface RoomState {
   kind: string;
   /** The server stamp the room is in step with. */
   stamp: number;
+  /** Maildir rooms: the mtimes of `cur/` and `new/` when last in step (see maildir.ts). */
+  dirs?: string;
+  /** Maildir rooms: the user's seen set on the server when last in step. */
+  seen?: string;
   /** Message number to item. */
   items: Record<string, MailItem | FileItem>;
 }
