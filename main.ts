@@ -158,6 +158,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     });
     const opts = await sourceOpts(f);
     const dir = need(f, "data");
+    const tables = tablesFlag(f); // a usage error before the store is touched
     const store = await Store.open(dir, { create: true });
     const tty = Deno.stderr.isTerminal() && f.json !== true;
     // A source without SYNC (530 to SNGL), or a MIGR file given: the fallback pull.
@@ -181,7 +182,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     try {
       const reports = f["migr-file"] !== undefined ? await fallback() : await runPull(store, {
         ...opts,
-        tables: tablesFlag(f),
+        tables,
         dryRun: f["dry-run"] === true,
         wait: int(f, "wait", 120),
         expire: int(f, "expire", 500),
@@ -264,11 +265,19 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
 
   async stats(args) {
     const f = parse(args, { data: "string", json: "boolean", verify: "boolean" });
-    const store = await Store.open(need(f, "data"));
+    const dir = need(f, "data");
+    const store = await Store.open(dir);
     try {
-      const stats = f.verify === true
-        ? await store.verify()
-        : await Promise.all(TABLE_NAMES.map((t) => store.stats(t)));
+      let stats = await Promise.all(TABLE_NAMES.map((t) => store.stats(t)));
+      if (f.verify === true) {
+        const report = await store.verifyReport();
+        if (report.problems.length > 0) {
+          for (const p of report.problems) console.error(`ctdlsync: verify: ${p}`);
+          console.error(`ctdlsync: verify failed: ${report.problems.length} problems in ${dir}`);
+          return 1;
+        }
+        stats = report.tables;
+      }
       if (f.json === true) {
         console.log(JSON.stringify({ storeId: store.id, tables: stats }, null, 2));
       } else console.log(statsTable(stats));

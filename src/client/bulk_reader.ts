@@ -1,5 +1,6 @@
 import { CtdlError } from "../errors.ts";
-import { decodeKey, digestHex, type KeyPart, recordHash } from "../store/_hash.ts";
+import { addToDigest, digestHex, recordHash } from "../wire/digest.ts";
+import { decodeKey, encodeKey, type KeyPart } from "../wire/record_key.ts";
 import { keyProblem, type TableName, TABLES } from "../store/tables.ts";
 import { ChunkError, readFrame } from "../wire/chunks.ts";
 import { RecordDecoder, RecordStreamError } from "../wire/record_stream.ts";
@@ -19,6 +20,8 @@ export interface BulkRecord {
   value: Uint8Array | null;
   stamp: number;
   size: number;
+  /** recordHash of the record, when its key came in canonical form (the store reuses it). */
+  hash?: bigint;
 }
 
 /** The header lines of a bulk reply. */
@@ -91,6 +94,7 @@ export async function* readBulk(
       throw e;
     }
     for (const r of recs) {
+      let hash: bigint | undefined;
       let key: KeyPart[];
       try {
         key = decodeKey(r.key);
@@ -107,10 +111,15 @@ export async function* readBulk(
             `${table}: record ${JSON.stringify(key)}: ${(e as Error).message}`,
           );
         }
-        digest = BigInt.asUintN(64, digest + recordHash(r.key, r.value));
+        hash = recordHash(r.key, r.value);
+        digest = addToDigest(digest, hash);
+        // The store hashes the canonical key bytes; a key sent in another JSON spelling
+        // hashes differently, so only a canonical one passes its hash on.
+        if (!sameBytes(r.key, encodeKey(key))) hash = undefined;
       }
       count++;
-      yield { key, value: r.value, stamp: r.stamp, size: r.key.length + (r.value?.length ?? 0) };
+      const size = r.key.length + (r.value?.length ?? 0);
+      yield { key, value: r.value, stamp: r.stamp, size, hash };
     }
   }
 
@@ -122,4 +131,10 @@ export async function* readBulk(
     }
     onHeader({ stamp, storeId: header.storeid });
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -1,9 +1,8 @@
 import { CtdlError } from "../errors.ts";
-import { encodeKey, type KeyPart } from "../store/_hash.ts";
+import { encodeKey, type KeyPart } from "../wire/record_key.ts";
 import { BatchWriter } from "../store/batch_writer.ts";
 import type { Store } from "../store/store.ts";
 import { TABLE_NAMES, type TableName } from "../store/tables.ts";
-import { toHex } from "../wire/hex.ts";
 import { type BulkRecord, readBulk, TransferError } from "./bulk_reader.ts";
 import type { CitadelClient } from "./connection.ts";
 
@@ -177,7 +176,7 @@ async function pullTable(
   const full = async (start: number | null, after: KeyPart[] | null) => {
     let startStamp = start;
     const command = after
-      ? `SYNC ${table}|range|${toHex(encodeKey(after))}`
+      ? `SYNC ${table}|range|${encodeKey(after).toHex()}`
       : `SYNC ${table}|getall`;
     await apply(command, (last, header, end) => {
       startStamp ??= header;
@@ -242,7 +241,7 @@ async function applyBulk(
     onFlush: onBatch,
   });
   for await (const rec of readBulk(client, table, command, (h) => header = h.stamp)) {
-    await writer.add({ table, key: rec.key, value: rec.value });
+    await writer.add({ table, key: rec.key, value: rec.value }, rec.hash);
     last = rec;
   }
   end = true;

@@ -5,7 +5,7 @@ import { decodePart, findPart } from "../../message/mime.ts";
 import { readConfig } from "../../store/control.ts";
 import { messageInRoom } from "./messages.ts";
 import { listRoomFiles, readRoomFile, roomFileOp, statRoomFile } from "../../store/room_files.ts";
-import { concat } from "../../store/store.ts";
+import { concat } from "../../wire/bytes.ts";
 import { RoomFlag, RoomFlag2 } from "../../store/rooms.ts";
 import { AxLevel } from "../../store/users.ts";
 import { UnexpectedEofError } from "../../wire/block_reader.ts";

@@ -1,0 +1,290 @@
+import { CtdlError } from "../errors.ts";
+import { recordHash } from "../wire/digest.ts";
+import { compareKeys } from "../wire/record_key.ts";
+import { deleteBlob, getValues, stageBlob } from "./blobs.ts";
+import {
+  blobEntry,
+  DamageError,
+  INLINE_MAX,
+  inlineEntry,
+  LOG_ROW_CHARS,
+  type LogRow,
+  readEntry,
+  readLogRow,
+  readTomb,
+  type Tomb,
+  TOMB_MARK,
+  tombEntry,
+} from "./entry.ts";
+import { isTableName, keyProblem, type TableName, TABLES } from "./tables.ts";
+import type { MetaOp, Op } from "./types.ts";
+
+/** KV allows 1000 mutations a commit. */
+export const MUTATIONS_MAX = 1000;
+/** KV allows 800 KiB a commit; keep a margin for what the estimate does not see. */
+export const COMMIT_BYTES_MAX = 760 * 1024;
+const KEY_BYTES_MAX = 1800;
+
+/**
+ * An op checked and made ready to commit: key text and bytes, and the record's hash. Done
+ * once per op, before the write waits for its turn, so a batch writer prepares the next
+ * batch while the previous commit runs on KV's thread.
+ */
+export interface PreparedOp extends Op {
+  /** The key's JSON text: the key bytes' source and the log row entry. */
+  text: string;
+  kb: Uint8Array;
+  /** `recordHash(kb, value)`, null for a delete. */
+  hash: bigint | null;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Checks an op and computes its key bytes and hash; refuses a bad table or key (511/512).
+ * `knownHash` is the caller's `recordHash` of this key's canonical bytes and this value
+ * (the pull has it from checking the reply digest), so the record is hashed once.
+ */
+export function prepareOp(op: Op | PreparedOp, knownHash?: bigint): PreparedOp {
+  if ("kb" in op && op.kb instanceof Uint8Array) return op;
+  if (!isTableName(op.table)) throw new CtdlError(512, `unknown table '${op.table}'`);
+  const problem = keyProblem(TABLES[op.table], op.key);
+  if (problem) throw new CtdlError(512, problem);
+  const text = JSON.stringify(op.key);
+  const kb = utf8.encode(text);
+  if (kb.length > KEY_BYTES_MAX) {
+    throw new CtdlError(511, `key of ${kb.length} bytes in table ${op.table} is too long`);
+  }
+  const hash = op.value === null ? null : knownHash ?? recordHash(kb, op.value);
+  return { table: op.table, key: op.key, value: op.value, text, kb, hash };
+}
+
+/** A commit over KV's limits, refused before anything was written. */
+export class CommitTooBig extends CtdlError {
+  constructor(what: string) {
+    super(511, `${what} in one commit is more than KV allows; write fewer records at once`);
+  }
+}
+
+/** The stamp key as last seen: its value and versionstamp, for the commit's check. */
+export interface StampSeen {
+  value: number;
+  versionstamp: string | null;
+}
+
+/** What a commit did: its stamp and the versionstamp KV gave it (null: nothing to write). */
+export interface Committed {
+  stamp: number;
+  versionstamp: string | null;
+}
+
+interface Sums {
+  count: bigint;
+  digest: bigint;
+  bytes: bigint;
+  row: number;
+  rowChars: number;
+  rows: LogRow[];
+}
+
+/**
+ * Commits prepared ops and meta in one atomic KV commit checked against the stamp seen
+ * (null when another writer got there first: the caller reads again and retries). Keeps,
+ * per table, count, digest and bytes (one `sum` each per commit, not per record), the
+ * highest stamp, and the change log: one row per few hundred records, and the entry each
+ * rewritten or deleted record had in an older row taken out of it.
+ */
+export async function commitOps(
+  kv: Deno.Kv,
+  seen: StampSeen,
+  ops: PreparedOp[],
+  meta: MetaOp[],
+  staged: Map<Uint8Array, { id: string; parts: number }>,
+): Promise<Committed | null> {
+  const list = lastPerKey(ops);
+  const [olds, tombs] = await Promise.all([
+    existing(kv, "r", list, readEntry),
+    existing(kv, "t", list, readTomb),
+  ]);
+  const stamp = seen.value + 1;
+  const atomic = kv.atomic().check({ key: ["m", "stamp"], versionstamp: seen.versionstamp });
+  const sums = new Map<TableName, Sums>();
+  const drops = new Map<string, { key: Deno.KvKey; texts: Set<string> }>();
+  const drop = (table: TableName, at: Tomb, text: string) => {
+    const id = `${table}\0${at.s}\0${at.g}`;
+    let d = drops.get(id);
+    if (!d) drops.set(id, d = { key: ["l", table, at.s, at.g], texts: new Set() });
+    d.texts.add(text);
+  };
+  const freed: string[] = [];
+  let mutations = 0;
+  let bytes = 0;
+  for (let j = 0; j < list.length; j++) {
+    const op = list[j];
+    const old = olds[j];
+    const tomb = tombs[j];
+    const rkey = ["r", op.table, ...op.key];
+    if (op.value === null && !old) continue;
+    if (op.value !== null && old && old.h === op.hash && old.n === op.value.length) continue;
+    const s = sumsOf(sums, op.table);
+    const logText = op.value === null ? TOMB_MARK + op.text : op.text;
+    if (s.rowChars + logText.length > LOG_ROW_CHARS && s.rows[s.row].length > 0) {
+      s.row++;
+      s.rows.push([]);
+      s.rowChars = 0;
+    }
+    s.rows[s.row].push(logText);
+    s.rowChars += logText.length;
+    bytes += 2 * op.kb.length + 48;
+    if (old) {
+      drop(op.table, old, op.text);
+      s.digest -= old.h;
+      s.bytes -= BigInt(old.n);
+      if (old.b) freed.push(old.b.id);
+    }
+    if (op.value === null) {
+      atomic.delete(rkey).set(["t", op.table, ...op.key], tombEntry(stamp, s.row));
+      mutations += 2;
+      s.count -= 1n;
+      continue;
+    }
+    let entry: Uint8Array;
+    if (op.value.length <= INLINE_MAX) {
+      entry = inlineEntry(stamp, s.row, op.hash!, op.value);
+      bytes += entry.length;
+    } else {
+      let blob = staged.get(op.value);
+      if (!blob) staged.set(op.value, blob = await stageBlob(kv, op.value));
+      entry = blobEntry(stamp, s.row, op.hash!, op.value.length, blob);
+    }
+    atomic.set(rkey, entry);
+    mutations++;
+    if (!old) s.count += 1n;
+    if (tomb) {
+      atomic.delete(["t", op.table, ...op.key]);
+      mutations++;
+      drop(op.table, tomb, TOMB_MARK + op.text);
+    }
+    s.digest += op.hash!;
+    s.bytes += BigInt(op.value.length);
+  }
+  if (sums.size === 0 && meta.length === 0) return { stamp: seen.value, versionstamp: null };
+  mutations += await dropFromRows(kv, atomic, drops);
+  const wrap = (x: bigint) => BigInt.asUintN(64, x);
+  for (const [t, s] of sums) {
+    s.rows.forEach((row, g) => atomic.set(["l", t, stamp, g], row));
+    if (s.count !== 0n) atomic.sum(["m", "count", t], wrap(s.count));
+    if (s.digest !== 0n) atomic.sum(["m", "digest", t], wrap(s.digest));
+    if (s.bytes !== 0n) atomic.sum(["m", "bytes", t], wrap(s.bytes));
+    atomic.max(["m", "hi", t], BigInt(stamp));
+    mutations += s.rows.length + 4;
+  }
+  for (const m of meta) {
+    if (m.value === undefined) atomic.delete(["m", "x", ...m.key]);
+    else atomic.set(["m", "x", ...m.key], m.value);
+    bytes += JSON.stringify(m).length;
+  }
+  atomic.set(["m", "stamp"], stamp);
+  mutations += meta.length + 1;
+  if (mutations > MUTATIONS_MAX) throw new CommitTooBig(`${mutations} mutations`);
+  if (bytes > COMMIT_BYTES_MAX) throw new CommitTooBig(`${bytes} bytes`);
+  const res = await atomic.commit();
+  if (!res.ok) return null;
+  for (const id of freed) await deleteBlob(kv, id);
+  return { stamp, versionstamp: res.versionstamp };
+}
+
+function sumsOf(sums: Map<TableName, Sums>, t: TableName): Sums {
+  let s = sums.get(t);
+  if (!s) sums.set(t, s = { count: 0n, digest: 0n, bytes: 0n, row: 0, rowChars: 0, rows: [[]] });
+  return s;
+}
+
+/** Later ops on the same key win, as if applied in order. */
+function lastPerKey(ops: PreparedOp[]): PreparedOp[] {
+  const byKey = new Map<string, PreparedOp>();
+  for (const op of ops) {
+    const id = op.table + "\0" + op.text;
+    byKey.delete(id);
+    byKey.set(id, op);
+  }
+  return byKey.size === ops.length ? ops : [...byKey.values()];
+}
+
+/**
+ * Takes the entries of rewritten or deleted records out of their older log rows, so the
+ * log holds exactly one entry per live record or tombstone. Returns the mutations added.
+ * A row that is missing or lacks the entry is damage `stats --verify` reports; the write
+ * goes on.
+ */
+async function dropFromRows(
+  kv: Deno.Kv,
+  atomic: Deno.AtomicOperation,
+  drops: Map<string, { key: Deno.KvKey; texts: Set<string> }>,
+): Promise<number> {
+  if (drops.size === 0) return 0;
+  const all = [...drops.values()];
+  const rows = await getValues<unknown>(kv, all.map((d) => d.key));
+  all.forEach((d, j) => {
+    let row: LogRow;
+    try {
+      row = readLogRow(rows[j]);
+    } catch {
+      row = [];
+    }
+    const kept = row.filter((t) => !d.texts.has(t));
+    if (kept.length === 0) atomic.delete(d.key);
+    else atomic.set(d.key, kept);
+  });
+  return all.length;
+}
+
+/** A listed key's JSON text; a damaged key (a part KV allows but keys never have) gets "". */
+function keyText(parts: Deno.KvKeyPart[]): string {
+  return parts.every((p) => typeof p === "string" || typeof p === "number")
+    ? JSON.stringify(parts)
+    : "";
+}
+
+/**
+ * The current entries under `space` ("r" records, "t" tombstones) for the ops' keys, read
+ * with `read` (a damaged one reads as absent, to be overwritten). A bulk load writes runs
+ * of ascending keys of one table, often into an empty range; one bounded range read
+ * answers those far faster than a point read per key.
+ */
+async function existing<T>(
+  kv: Deno.Kv,
+  space: "r" | "t",
+  ops: PreparedOp[],
+  read: (raw: unknown) => T,
+): Promise<(T | null)[]> {
+  const safe = (raw: unknown) => {
+    if (raw === null || raw === undefined) return null;
+    try {
+      return read(raw);
+    } catch (e) {
+      if (e instanceof DamageError) return null;
+      throw e;
+    }
+  };
+  const keys = ops.map((op) => [space, op.table, ...op.key] as Deno.KvKey);
+  const ascending = ops.length >= 16 &&
+    ops.every((op, j) =>
+      op.table === ops[0].table && (j === 0 || compareKeys(ops[j - 1].key, op.key) < 0)
+    );
+  if (ascending) {
+    const found = new Map<string, unknown>();
+    const limit = ops.length * 2;
+    const iter = kv.list(
+      { start: keys[0], end: [...keys[keys.length - 1], new Uint8Array(0)] },
+      { limit: limit + 1, batchSize: Math.min(limit + 1, 1000) },
+    );
+    let n = 0;
+    for await (const r of iter) {
+      if (++n > limit) break;
+      found.set(keyText(r.key.slice(2)), r.value);
+    }
+    if (n <= limit) return ops.map((op) => safe(found.get(op.text)));
+  }
+  return (await getValues<unknown>(kv, keys)).map(safe);
+}
