@@ -44,6 +44,8 @@ export interface FloorResult {
   prepareMs: number;
   storeMs: number;
   kvMs: number;
+  /** kv time / store time of each full segment: robust to bursts of load on the machine. */
+  ratios: number[];
 }
 
 const SEGMENT = 4000;
@@ -58,7 +60,14 @@ export async function measureFloor(source: Source, root: string): Promise<FloorR
   const src = await Store.open(source.dir);
   const dst = await Store.open(`${root}/floor`, { create: true });
   const kv = await Deno.openKv(`${root}/plain.kv`);
-  const out: FloorResult = { records: 0, readMs: 0, prepareMs: 0, storeMs: 0, kvMs: 0 };
+  const out: FloorResult = {
+    records: 0,
+    readMs: 0,
+    prepareMs: 0,
+    storeMs: 0,
+    kvMs: 0,
+    ratios: [],
+  };
   try {
     let round = 0;
     for (const table of TABLE_NAMES) {
@@ -78,13 +87,13 @@ export async function measureFloor(source: Source, root: string): Promise<FloorR
         out.prepareMs += performance.now() - t0;
         const viaStore = () => timed(() => storeWrite(dst, table, segment));
         const viaKv = () => timed(() => kvWrite(kv, table, segment));
-        if (round++ % 2 === 0) {
-          out.storeMs += await viaStore();
-          out.kvMs += await viaKv();
-        } else {
-          out.kvMs += await viaKv();
-          out.storeMs += await viaStore();
-        }
+        const first = round++ % 2 === 0;
+        const [s, k] = first
+          ? [await viaStore(), await viaKv()]
+          : [await viaKv(), await viaStore()].reverse();
+        out.storeMs += s;
+        out.kvMs += k;
+        if (segment.length === SEGMENT) out.ratios.push(k / s);
         if (segment.length < SEGMENT) break;
       }
     }

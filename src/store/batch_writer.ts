@@ -1,14 +1,13 @@
 import {
   COMMIT_BYTES_MAX,
   COMMIT_OPS_MAX,
-  INLINE_MAX,
   type MetaOp,
   type Op,
   type PreparedOp,
   prepareOp,
   type Store,
 } from "./store.ts";
-import { CommitTooBig } from "./commit.ts";
+import { BLOB_IN_COMMIT_MAX } from "./blobs.ts";
 
 /** Big values are staged outside the commit, but still held until it: bound the memory. */
 const PENDING_BYTES_MAX = 4 * 1024 * 1024;
@@ -18,10 +17,12 @@ const PENDING_BYTES_MAX = 4 * 1024 * 1024;
  * Each commit is atomic and may carry meta writes (a checkpoint) computed at flush time,
  * so what the meta says always matches the records committed with it.
  *
- * One commit runs while the next batch fills: `add` checks and hashes each op as it comes
- * (on the JavaScript thread) while KV writes the previous batch (on its own thread). A
- * batch that turns out to need more mutations than KV allows (many rewrites or deletes) is
- * split in two, the meta going with the second half.
+ * Commits overlap the work before them: `add` checks and hashes each op as it comes (on
+ * the JavaScript thread) while KV writes an earlier batch (on its own thread), and the
+ * store reads and builds the next batch's commit while the one before it lands. Batches
+ * commit in order; once one fails, the later ones are refused. A batch that needs more
+ * mutations than KV allows (many rewrites or deletes) is written as two commits in a row,
+ * the meta with the second.
  */
 export class BatchWriter {
   #store: Store;
@@ -30,7 +31,8 @@ export class BatchWriter {
   #bytes = 0;
   #metaFor: (() => MetaOp[]) | undefined;
   #onFlush: ((records: number, bytes: number) => void) | undefined;
-  #inFlight: Promise<void> = Promise.resolve();
+  #pending: Promise<void>[] = [];
+  #chain: { failed?: unknown } = {};
   /** Records committed so far. */
   records = 0;
 
@@ -50,8 +52,8 @@ export class BatchWriter {
   async add(op: Op, hash?: bigint): Promise<void> {
     const p = prepareOp(op, hash);
     const size = p.value?.length ?? 0;
-    // Big values go to blob parts outside the commit; only inline ones count against it.
-    const inline = (size <= INLINE_MAX ? size : 64) + 2 * p.kb.length + 80;
+    // Values over BLOB_IN_COMMIT_MAX go to blob parts outside the commit; the others count.
+    const inline = (size <= BLOB_IN_COMMIT_MAX ? size : 64) + 2 * p.kb.length + 80;
     if (
       this.#ops.length >= COMMIT_OPS_MAX || this.#inline + inline > COMMIT_BYTES_MAX ||
       this.#bytes + size > PENDING_BYTES_MAX
@@ -69,10 +71,10 @@ export class BatchWriter {
    */
   async flush(force = false): Promise<void> {
     if (this.#ops.length > 0 || force) await this.#start();
-    await this.#inFlight;
+    while (this.#pending.length > 0) await this.#pending.shift();
   }
 
-  /** Starts committing the pending batch once the one before it has landed. */
+  /** Hands the pending batch to the store; keeps at most two batches outstanding. */
   async #start(): Promise<void> {
     const ops = this.#ops;
     const bytes = this.#bytes;
@@ -80,26 +82,13 @@ export class BatchWriter {
     this.#ops = [];
     this.#inline = 0;
     this.#bytes = 0;
-    const previous = this.#inFlight;
-    this.#inFlight = previous.then(async () => {
-      await this.#commit(ops, meta);
+    const written = this.#store.write(ops, meta, { split: true, chain: this.#chain }).then(() => {
       this.records += ops.length;
       this.#onFlush?.(ops.length, bytes);
     });
-    this.#inFlight.catch(() => {}); // handled where it is awaited: the next add or flush
-    // At most one commit waits behind the running one, so memory stays bounded; an error
-    // of either surfaces here, at the next add or flush.
-    await previous;
-  }
-
-  async #commit(ops: PreparedOp[], meta: MetaOp[]): Promise<void> {
-    try {
-      await this.#store.write(ops, meta);
-    } catch (e) {
-      if (!(e instanceof CommitTooBig) || ops.length < 2) throw e;
-      const half = Math.ceil(ops.length / 2);
-      await this.#commit(ops.slice(0, half), []);
-      await this.#commit(ops.slice(half), meta);
-    }
+    written.catch(() => {}); // handled where it is awaited: the next add or flush
+    this.#pending.push(written);
+    // One commit runs, the next is planned meanwhile (store.ts), and a third batch fills.
+    while (this.#pending.length > 2) await this.#pending.shift();
   }
 }

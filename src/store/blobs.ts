@@ -5,8 +5,27 @@ import { type Entry, INLINE_MAX } from "./entry.ts";
 /** Blob parts written by one commit of their own; keeps the part commits within KV's limit. */
 const PARTS_PER_COMMIT = 10;
 
+/** Values up to this size have their parts written in the commit that points at them. */
+export const BLOB_IN_COMMIT_MAX = 256 * 1024;
+
 /**
- * Writes a big value's parts `["b", id, n]` before the commit that points at them. They are
+ * Adds a big value's parts `["b", id, n]` to the commit that points at them (for values up
+ * to BLOB_IN_COMMIT_MAX): one commit instead of two, and nothing left over by a crash.
+ */
+export function blobInCommit(
+  atomic: Deno.AtomicOperation,
+  value: Uint8Array,
+): { id: string; parts: number } {
+  const id = crypto.randomUUID();
+  const parts = Math.ceil(value.length / INLINE_MAX);
+  for (let q = 0; q < parts; q++) {
+    atomic.set(["b", id, q], value.subarray(q * INLINE_MAX, (q + 1) * INLINE_MAX));
+  }
+  return { id, parts };
+}
+
+/**
+ * Writes a bigger value's parts `["b", id, n]` before the commit that points at them. They are
  * invisible until then; a crash in between leaves only unreferenced parts, never a half
  * record.
  */

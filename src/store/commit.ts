@@ -1,7 +1,7 @@
 import { CtdlError } from "../errors.ts";
 import { recordHash } from "../wire/digest.ts";
 import { compareKeys } from "../wire/record_key.ts";
-import { deleteBlob, getValues, stageBlob } from "./blobs.ts";
+import { BLOB_IN_COMMIT_MAX, blobInCommit, deleteBlob, getValues, stageBlob } from "./blobs.ts";
 import {
   blobEntry,
   DamageError,
@@ -78,6 +78,21 @@ export interface Committed {
   versionstamp: string | null;
 }
 
+/**
+ * A commit built and ready but for its check on the stamp key: the reads it depends on are
+ * done. `keys` and `rows` (records written, older log rows edited) let a writer tell
+ * whether it was planned independently of the commit before it.
+ */
+export interface Plan {
+  stamp: number;
+  atomic: Deno.AtomicOperation;
+  /** True when every op was a no-op and there is no meta: nothing to commit. */
+  empty: boolean;
+  keys: Set<string>;
+  rows: Set<string>;
+  freed: string[];
+}
+
 interface Sums {
   count: bigint;
   digest: bigint;
@@ -87,27 +102,31 @@ interface Sums {
   rows: LogRow[];
 }
 
+/** The id of an op's record across tables, as in Plan.keys. */
+export function opId(op: PreparedOp): string {
+  return op.table + "\0" + op.text;
+}
+
 /**
- * Commits prepared ops and meta in one atomic KV commit checked against the stamp seen
- * (null when another writer got there first: the caller reads again and retries). Keeps,
- * per table, count, digest and bytes (one `sum` each per commit, not per record), the
- * highest stamp, and the change log: one row per few hundred records, and the entry each
- * rewritten or deleted record had in an older row taken out of it.
+ * Builds the commit of prepared ops and meta as stamp `stamp`: reads what the ops replace,
+ * then keeps, per table, count, digest and bytes (one `sum` each per commit, not per
+ * record), the highest stamp, and the change log: one row per few hundred records, and the
+ * entry each rewritten or deleted record had in an older row taken out of it. Refuses
+ * (CommitTooBig) a commit over KV's limits before anything is written.
  */
-export async function commitOps(
+export async function planCommit(
   kv: Deno.Kv,
-  seen: StampSeen,
+  stamp: number,
   ops: PreparedOp[],
   meta: MetaOp[],
   staged: Map<Uint8Array, { id: string; parts: number }>,
-): Promise<Committed | null> {
+): Promise<Plan> {
   const list = lastPerKey(ops);
   const [olds, tombs] = await Promise.all([
     existing(kv, "r", list, readEntry),
     existing(kv, "t", list, readTomb),
   ]);
-  const stamp = seen.value + 1;
-  const atomic = kv.atomic().check({ key: ["m", "stamp"], versionstamp: seen.versionstamp });
+  const atomic = kv.atomic();
   const sums = new Map<TableName, Sums>();
   const drops = new Map<string, { key: Deno.KvKey; texts: Set<string> }>();
   const drop = (table: TableName, at: Tomb, text: string) => {
@@ -117,6 +136,13 @@ export async function commitOps(
     d.texts.add(text);
   };
   const freed: string[] = [];
+  // Blob parts go in this commit when everything fits (a batch writer makes sure it does);
+  // otherwise the big values are staged in commits of their own first.
+  const inCommit = (op: PreparedOp) => op.value !== null && op.value.length <= BLOB_IN_COMMIT_MAX;
+  const blobsInCommit = list.reduce(
+    (n, op) => n + (inCommit(op) ? op.value!.length + 2 * op.kb.length + 80 : 0),
+    0,
+  ) <= COMMIT_BYTES_MAX;
   let mutations = 0;
   let bytes = 0;
   for (let j = 0; j < list.length; j++) {
@@ -154,7 +180,11 @@ export async function commitOps(
       bytes += entry.length;
     } else {
       let blob = staged.get(op.value);
-      if (!blob) staged.set(op.value, blob = await stageBlob(kv, op.value));
+      if (!blob && blobsInCommit && inCommit(op)) {
+        blob = blobInCommit(atomic, op.value);
+        bytes += op.value.length;
+        mutations += blob.parts;
+      } else if (!blob) staged.set(op.value, blob = await stageBlob(kv, op.value));
       entry = blobEntry(stamp, s.row, op.hash!, op.value.length, blob);
     }
     atomic.set(rkey, entry);
@@ -168,7 +198,11 @@ export async function commitOps(
     s.digest += op.hash!;
     s.bytes += BigInt(op.value.length);
   }
-  if (sums.size === 0 && meta.length === 0) return { stamp: seen.value, versionstamp: null };
+  const keys = new Set(list.map(opId));
+  const rows = new Set(drops.keys());
+  if (sums.size === 0 && meta.length === 0) {
+    return { stamp, atomic, empty: true, keys, rows, freed };
+  }
   mutations += await dropFromRows(kv, atomic, drops);
   const wrap = (x: bigint) => BigInt.asUintN(64, x);
   for (const [t, s] of sums) {
@@ -188,10 +222,25 @@ export async function commitOps(
   mutations += meta.length + 1;
   if (mutations > MUTATIONS_MAX) throw new CommitTooBig(`${mutations} mutations`);
   if (bytes > COMMIT_BYTES_MAX) throw new CommitTooBig(`${bytes} bytes`);
-  const res = await atomic.commit();
+  return { stamp, atomic, empty: false, keys, rows, freed };
+}
+
+/**
+ * Commits a plan checked against the stamp key as seen (the stamp before the plan's):
+ * null when another writer got there first, and the caller plans again.
+ */
+export async function finishCommit(
+  kv: Deno.Kv,
+  plan: Plan,
+  seen: StampSeen,
+): Promise<Committed | null> {
+  if (plan.empty) return { stamp: seen.value, versionstamp: null };
+  if (plan.stamp !== seen.value + 1) return null;
+  plan.atomic.check({ key: ["m", "stamp"], versionstamp: seen.versionstamp });
+  const res = await plan.atomic.commit();
   if (!res.ok) return null;
-  for (const id of freed) await deleteBlob(kv, id);
-  return { stamp, versionstamp: res.versionstamp };
+  for (const id of plan.freed) await deleteBlob(kv, id);
+  return { stamp: plan.stamp, versionstamp: res.versionstamp };
 }
 
 function sumsOf(sums: Map<TableName, Sums>, t: TableName): Sums {
@@ -204,7 +253,7 @@ function sumsOf(sums: Map<TableName, Sums>, t: TableName): Sums {
 function lastPerKey(ops: PreparedOp[]): PreparedOp[] {
   const byKey = new Map<string, PreparedOp>();
   for (const op of ops) {
-    const id = op.table + "\0" + op.text;
+    const id = opId(op);
     byKey.delete(id);
     byKey.set(id, op);
   }

@@ -4,8 +4,12 @@ import type { KeyPart } from "../wire/record_key.ts";
 import { valueOf, valueRange } from "./blobs.ts";
 import {
   COMMIT_BYTES_MAX,
-  commitOps,
+  CommitTooBig,
+  finishCommit,
   MUTATIONS_MAX,
+  opId,
+  type Plan,
+  planCommit,
   type PreparedOp,
   prepareOp,
   type StampSeen,
@@ -21,11 +25,43 @@ export type { VerifyReport };
 export { decodeOrThrow, type KeyPart, prepareOp };
 export { COMMIT_BYTES_MAX, INLINE_MAX, MUTATIONS_MAX };
 
-/** Records a batch writer puts in one commit; the store refuses a commit over KV's limits. */
-export const COMMIT_OPS_MAX = 800;
+/**
+ * Records a batch writer puts in one commit: with the change-log row, four counters per
+ * table, the stamp and a checkpoint, a fresh load stays within 1000 mutations; a batch of
+ * rewrites that does not is written as two commits (WriteOptions.split).
+ */
+export const COMMIT_OPS_MAX = 990;
 /** The store format this build writes: record entries and log rows as raw bytes (v2). */
 const STORE_VERSION = 2;
 const FILE_NAME = "ctdlsync.kv";
+
+/** How a bulk load's batches are written. */
+export interface WriteOptions {
+  /**
+   * A batch over KV's limits (many rewrites or deletes) is written as several commits in a
+   * row, the meta with the last, instead of being refused.
+   */
+  split?: boolean;
+  /**
+   * Batches of one load share this object: once one fails, the later ones are refused
+   * rather than committed out of order (a resume point must never pass a lost batch).
+   */
+  chain?: { failed?: unknown };
+}
+
+/** One queued write: prepared ops, or a read-modify-write function. */
+interface Job {
+  ops?: PreparedOp[];
+  fn?: (r: Reader) => Promise<{ ops: (Op | PreparedOp)[]; meta?: MetaOp[] }>;
+  meta: MetaOp[];
+  /** Big values already written as blob parts, reused when the commit is retried. */
+  staged: Map<Uint8Array, { id: string; parts: number }>;
+  split?: boolean;
+  chain?: { failed?: unknown };
+  /** Its plan, made while the write before it committed. */
+  ahead?: Promise<Plan>;
+  done: { resolve(stamp: number): void; reject(e: unknown): void };
+}
 
 /**
  * A ctdlsync store: every Citadel table in one Deno KV file (docs/storage.md).
@@ -40,8 +76,12 @@ export class Store {
   readonly id: string;
   #lock: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** Writes waiting to commit, the running one first. */
+  #queue: Job[] = [];
   /** The stamp key as this process last committed it: saves a read per commit. */
   #seen: StampSeen | null = null;
+  /** The plan of the last commit of this process (for plans made ahead of their turn). */
+  #last: Plan | null = null;
   /**
    * Called at the start of every write, in the writer's async context; throwing refuses
    * the write. The server sets it to enforce single-user mode.
@@ -186,14 +226,21 @@ export class Store {
    * checked and hashed now, before the write waits for the one in progress; ops from
    * `prepareOp` are taken as they are.
    */
-  write(ops: (Op | PreparedOp)[], meta: MetaOp[] = []): Promise<number> {
+  write(
+    ops: (Op | PreparedOp)[],
+    meta: MetaOp[] = [],
+    opts: WriteOptions = {},
+  ): Promise<number> {
     let prepared: PreparedOp[];
     try {
+      if (opts.chain?.failed) throw new CtdlError(510, "not written: an earlier batch failed");
+      this.writeGuard?.();
       prepared = ops.map((op) => prepareOp(op));
     } catch (e) {
+      if (opts.chain) opts.chain.failed ??= e;
       return Promise.reject(e);
     }
-    return this.update(() => Promise.resolve({ ops: prepared, meta }));
+    return this.#enqueue({ ops: prepared, meta, staged: new Map(), ...opts });
   }
 
   /**
@@ -201,8 +248,8 @@ export class Store {
    * they commit atomically with the reads still true, or `fn` runs again. Returns the
    * commit's stamp (unchanged when every op was a no-op).
    *
-   * Writes of one process are serialised by a lock; the check on the stamp key makes a
-   * second process writing the same file retry instead of interleaving.
+   * Writes of one process run one after another in a queue; the check on the stamp key
+   * makes a second process writing the same file retry instead of interleaving.
    */
   update(
     fn: (r: Reader) => Promise<{ ops: (Op | PreparedOp)[]; meta?: MetaOp[] }>,
@@ -212,27 +259,92 @@ export class Store {
     } catch (e) {
       return Promise.reject(e);
     }
-    const run = this.#lock.then(() => this.#update(fn));
-    this.#lock = run.catch(() => {});
-    return run;
+    return this.#enqueue({ fn, meta: [], staged: new Map() });
   }
 
-  async #update(
-    fn: (r: Reader) => Promise<{ ops: (Op | PreparedOp)[]; meta?: MetaOp[] }>,
-  ): Promise<number> {
+  #enqueue(job: Omit<Job, "done">): Promise<number> {
+    const { promise, resolve, reject } = Promise.withResolvers<number>();
+    this.#queue.push({ ...job, done: { resolve, reject } });
+    if (this.#queue.length === 1) this.#lock = this.#drain();
+    return promise;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const job = this.#queue[0];
+      try {
+        job.done.resolve(await this.#run(job));
+      } catch (e) {
+        // Set before the next job runs: a later batch of the same load must not commit.
+        if (job.chain) job.chain.failed ??= e;
+        job.done.reject(e);
+      }
+      this.#queue.shift();
+    }
+  }
+
+  async #run(job: Job): Promise<number> {
     if (this.#closed) throw new CtdlError(531, "store is closed");
-    const staged = new Map<Uint8Array, { id: string; parts: number }>();
+    if (job.chain?.failed) throw new CtdlError(510, "not written: an earlier batch failed");
+    try {
+      return await this.#attempts(job);
+    } catch (e) {
+      if (!(e instanceof CommitTooBig) || !job.split || !job.ops || job.ops.length < 2) throw e;
+      // Too big for one commit: two commits in a row, the meta (a resume point) last.
+      const half = Math.ceil(job.ops.length / 2);
+      await this.#run({ ...job, ops: job.ops.slice(0, half), meta: [], ahead: undefined });
+      return await this.#run({ ...job, ops: job.ops.slice(half), ahead: undefined });
+    }
+  }
+
+  async #attempts(job: Job): Promise<number> {
     const reader: Reader = { get: (t, k) => this.get(t, k) };
     for (let attempt = 0; attempt < 50; attempt++) {
       const seen = this.#seen ?? await this.#readStamp();
       this.#seen = null;
-      const { ops, meta = [] } = await fn(reader);
-      const done = await commitOps(this.kv, seen, ops.map((op) => prepareOp(op)), meta, staged);
+      let plan = await this.#planned(job, seen);
+      if (!plan) {
+        const { ops, meta = [] } = job.fn ? await job.fn(reader) : job;
+        const prepared = (ops ?? []).map((op) => prepareOp(op));
+        plan = await planCommit(this.kv, seen.value + 1, prepared, meta, job.staged);
+      }
+      this.#planAhead(plan);
+      const done = await finishCommit(this.kv, plan, seen);
       if (done === null) continue;
       this.#seen = done.versionstamp === null ? seen : { value: done.stamp, ...done };
+      this.#last = done.versionstamp === null ? null : plan;
       return done.stamp;
     }
     throw new CtdlError(552, "store is busy: too many conflicting writers");
+  }
+
+  /**
+   * While a plan commits, plans the next queued write (reads and building) as the commit
+   * after it, when the two touch different records and the next is a plain write.
+   */
+  #planAhead(plan: Plan): void {
+    const next = this.#queue[1];
+    if (plan.empty || !next || next.fn || next.ahead || !next.ops || next.chain?.failed) return;
+    if (next.ops.some((op) => plan.keys.has(opId(op)))) return;
+    next.ahead = planCommit(this.kv, plan.stamp + 1, next.ops, next.meta, next.staged);
+    next.ahead.catch(() => {}); // a failed plan is made again, and fails, in #run
+  }
+
+  /**
+   * The plan made ahead for `job`, if still good: made for the stamp after `seen`, right
+   * after the commit that got there, and editing none of the log rows that commit edited
+   * (its reads of them may predate that commit). Reads of other records are good: no other
+   * commit happened in between, or the check on the stamp key fails.
+   */
+  async #planned(job: Job, seen: StampSeen): Promise<Plan | null> {
+    const ahead = job.ahead;
+    job.ahead = undefined;
+    if (!ahead) return null;
+    const plan = await ahead.catch(() => null);
+    const last = this.#last;
+    if (!plan || !last || plan.stamp !== seen.value + 1 || last.stamp !== seen.value) return null;
+    for (const row of plan.rows) if (last.rows.has(row)) return null;
+    return plan;
   }
 
   async #readStamp(): Promise<StampSeen> {
