@@ -15,6 +15,7 @@ import {
   type StampSeen,
 } from "./commit.ts";
 import { INLINE_MAX } from "./entry.ts";
+import { createPrivate, tighten } from "./file_mode.ts";
 import { decodeOrThrow, getEntry, listChanges, listedKey, listRecords } from "./read.ts";
 import type { TableName } from "./tables.ts";
 import type { Change, MetaOp, MetaValue, Op, Reader, StoredRecord, TableStats } from "./types.ts";
@@ -102,10 +103,11 @@ export class Store {
     const path = `${dir.replace(/\/+$/, "")}/${FILE_NAME}`;
     const exists = await Deno.stat(path).then(() => true, () => false);
     if (!exists && !opts.create) throw new CtdlError(571, `no ctdlsync store at ${dir}`);
-    if (!exists) await Deno.mkdir(dir, { recursive: true });
     let kv: Deno.Kv;
     try {
+      if (!exists) await createPrivate(dir, path);
       kv = await Deno.openKv(path);
+      await tighten(path);
     } catch (e) {
       throw new CtdlError(510, `cannot open store ${path}: ${(e as Error).message}`);
     }
