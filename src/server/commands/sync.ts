@@ -82,7 +82,7 @@ async function bulk(
 
 async function* asChanges(store: Store, table: TableName, opts: { after?: KeyPart[] }) {
   for await (const r of store.list(table, opts)) {
-    yield { key: r.key, value: r.value, stamp: r.stamp };
+    yield { key: r.key, value: r.value, stamp: r.stamp, hash: r.hash };
   }
 }
 
