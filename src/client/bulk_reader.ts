@@ -1,18 +1,12 @@
 import { CtdlError } from "../errors.ts";
-import { addToDigest, digestHex, recordHash } from "../wire/digest.ts";
+import { addToDigest, digestHex } from "../wire/digest.ts";
+import { recordHash } from "../wire/record_hash.ts";
 import { decodeKey, encodeKey, type KeyPart } from "../wire/record_key.ts";
 import { keyProblem, type TableName, TABLES } from "../store/tables.ts";
 import { ChunkError, readFrame } from "../wire/chunks.ts";
 import { RecordDecoder, RecordStreamError } from "../wire/record_stream.ts";
 import type { CitadelClient } from "./connection.ts";
-
-/** A sync reply that arrived damaged or inconsistent: the pull must be run again (exit 3). */
-export class TransferError extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = "TransferError";
-  }
-}
+import { TransferError } from "./transfer_error.ts";
 
 /** One record of a bulk reply, checked against its table. */
 export interface BulkRecord {

@@ -3,7 +3,8 @@ import { encodeKey, type KeyPart } from "../wire/record_key.ts";
 import { BatchWriter } from "../store/batch_writer.ts";
 import type { Store } from "../store/store.ts";
 import { TABLE_NAMES, type TableName } from "../store/tables.ts";
-import { type BulkRecord, readBulk, TransferError } from "./bulk_reader.ts";
+import { type BulkRecord, readBulk } from "./bulk_reader.ts";
+import { TransferError } from "./transfer_error.ts";
 import type { CitadelClient } from "./connection.ts";
 
 /** A table's summary on the source, from `SYNC all|info` or `SYNC <t>|info`. */

@@ -1,13 +1,14 @@
-import {
-  COMMIT_BYTES_MAX,
-  COMMIT_OPS_MAX,
-  type MetaOp,
-  type Op,
-  type PreparedOp,
-  prepareOp,
-  type Store,
-} from "./store.ts";
 import { BLOB_IN_COMMIT_MAX } from "./blobs.ts";
+import { COMMIT_BYTES_MAX, type PreparedOp, prepareOp } from "./commit.ts";
+import type { Store } from "./store.ts";
+import type { MetaOp, Op } from "./types.ts";
+
+/**
+ * Records a batch writer puts in one commit: with the change-log row, four counters per
+ * table, the stamp and a checkpoint, a fresh load stays within 1000 mutations; a batch of
+ * rewrites that does not is written as two commits (WriteOptions.split).
+ */
+export const COMMIT_OPS_MAX = 990;
 
 /** Big values are staged outside the commit, but still held until it: bound the memory. */
 const PENDING_BYTES_MAX = 4 * 1024 * 1024;

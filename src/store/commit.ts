@@ -1,5 +1,5 @@
 import { CtdlError } from "../errors.ts";
-import { recordHash } from "../wire/digest.ts";
+import { recordHash } from "../wire/record_hash.ts";
 import { compareKeys } from "../wire/record_key.ts";
 import { BLOB_IN_COMMIT_MAX, blobInCommit, deleteBlob, getValues, stageBlob } from "./blobs.ts";
 import {

@@ -2,36 +2,28 @@ import { CtdlError } from "../errors.ts";
 import { digestHex } from "../wire/digest.ts";
 import type { KeyPart } from "../wire/record_key.ts";
 import { valueOf, valueRange } from "./blobs.ts";
-import {
-  COMMIT_BYTES_MAX,
-  CommitTooBig,
-  finishCommit,
-  MUTATIONS_MAX,
-  opId,
-  type Plan,
-  planCommit,
-  type PreparedOp,
-  prepareOp,
-  type StampSeen,
-} from "./commit.ts";
+import type { Plan, PreparedOp, StampSeen } from "./commit.ts";
 import { INLINE_MAX } from "./entry.ts";
 import { createPrivate, tighten } from "./file_mode.ts";
 import { decodeOrThrow, getEntry, listChanges, listedKey, listRecords } from "./read.ts";
 import type { TableName } from "./tables.ts";
 import type { Change, MetaOp, MetaValue, Op, Reader, StoredRecord, TableStats } from "./types.ts";
-import { type VerifyReport, verifyStore } from "./verify.ts";
+import type { VerifyReport } from "./verify.ts";
 
 export type { Change, MetaOp, MetaValue, Op, PreparedOp, Reader, StoredRecord, TableStats };
 export type { VerifyReport };
-export { decodeOrThrow, type KeyPart, prepareOp };
-export { COMMIT_BYTES_MAX, INLINE_MAX, MUTATIONS_MAX };
+export { decodeOrThrow, type KeyPart };
+export { INLINE_MAX };
 
 /**
- * Records a batch writer puts in one commit: with the change-log row, four counters per
- * table, the stamp and a checkpoint, a fresh load stays within 1000 mutations; a batch of
- * rewrites that does not is written as two commits (WriteOptions.split).
+ * The commit path and `verify` hash records (node:crypto): loaded on the first write, so
+ * commands that only read counters (`stats`, `status`) start without them.
  */
-export const COMMIT_OPS_MAX = 990;
+async function commitPath(): Promise<typeof import("./commit.ts")> {
+  return commitModule ??= await import("./commit.ts");
+}
+let commitModule: typeof import("./commit.ts") | undefined;
+
 /** The store format this build writes: record entries and log rows as raw bytes (v2). */
 const STORE_VERSION = 2;
 const FILE_NAME = "ctdlsync.kv";
@@ -52,7 +44,7 @@ export interface WriteOptions {
 
 /** One queued write: prepared ops, or a read-modify-write function. */
 interface Job {
-  ops?: PreparedOp[];
+  ops?: (Op | PreparedOp)[];
   fn?: (r: Reader) => Promise<{ ops: (Op | PreparedOp)[]; meta?: MetaOp[] }>;
   meta: MetaOp[];
   /** Big values already written as blob parts, reused when the commit is retried. */
@@ -224,25 +216,23 @@ export class Store {
   }
 
   /**
-   * Commits `ops` (and `meta`) atomically. See `update` for read-modify-write. The ops are
-   * checked and hashed now, before the write waits for the one in progress; ops from
-   * `prepareOp` are taken as they are.
+   * Commits `ops` (and `meta`) atomically. See `update` for read-modify-write. Ops are
+   * checked and hashed at the latest while the write before them commits; ops from
+   * `prepareOp` (commit.ts; BatchWriter uses it as ops arrive) are taken as they are.
    */
   write(
     ops: (Op | PreparedOp)[],
     meta: MetaOp[] = [],
     opts: WriteOptions = {},
   ): Promise<number> {
-    let prepared: PreparedOp[];
     try {
       if (opts.chain?.failed) throw new CtdlError(510, "not written: an earlier batch failed");
       this.writeGuard?.();
-      prepared = ops.map((op) => prepareOp(op));
     } catch (e) {
       if (opts.chain) opts.chain.failed ??= e;
       return Promise.reject(e);
     }
-    return this.#enqueue({ ops: prepared, meta, staged: new Map(), ...opts });
+    return this.#enqueue({ ops, meta, staged: new Map(), ...opts });
   }
 
   /**
@@ -288,6 +278,7 @@ export class Store {
   async #run(job: Job): Promise<number> {
     if (this.#closed) throw new CtdlError(531, "store is closed");
     if (job.chain?.failed) throw new CtdlError(510, "not written: an earlier batch failed");
+    const { CommitTooBig } = await commitPath();
     try {
       return await this.#attempts(job);
     } catch (e) {
@@ -300,14 +291,15 @@ export class Store {
   }
 
   async #attempts(job: Job): Promise<number> {
+    const { finishCommit, planCommit, prepareOp } = await commitPath();
     const reader: Reader = { get: (t, k) => this.get(t, k) };
     for (let attempt = 0; attempt < 50; attempt++) {
       const seen = this.#seen ?? await this.#readStamp();
       this.#seen = null;
       let plan = await this.#planned(job, seen);
       if (!plan) {
-        const { ops, meta = [] } = job.fn ? await job.fn(reader) : job;
-        const prepared = (ops ?? []).map((op) => prepareOp(op));
+        const { ops = [], meta = [] } = job.fn ? await job.fn(reader) : job;
+        const prepared = ops.map((op) => prepareOp(op));
         plan = await planCommit(this.kv, seen.value + 1, prepared, meta, job.staged);
       }
       this.#planAhead(plan);
@@ -327,8 +319,16 @@ export class Store {
   #planAhead(plan: Plan): void {
     const next = this.#queue[1];
     if (plan.empty || !next || next.fn || next.ahead || !next.ops || next.chain?.failed) return;
-    if (next.ops.some((op) => plan.keys.has(opId(op)))) return;
-    next.ahead = planCommit(this.kv, plan.stamp + 1, next.ops, next.meta, next.staged);
+    const { opId, planCommit, prepareOp } = commitModule!; // loaded: a commit is running
+    let ops: PreparedOp[];
+    try {
+      ops = next.ops.map((op) => prepareOp(op));
+    } catch {
+      return; // refused again, with its reason, when its turn comes
+    }
+    next.ops = ops;
+    if (ops.some((op) => plan.keys.has(opId(op)))) return;
+    next.ahead = planCommit(this.kv, plan.stamp + 1, ops, next.meta, next.staged);
     next.ahead.catch(() => {}); // a failed plan is made again, and fails, in #run
   }
 
@@ -368,7 +368,8 @@ export class Store {
   }
 
   /** Every problem `verify` finds, each naming table and key, and the kept counters. */
-  verifyReport(opts: { maxProblems?: number } = {}): Promise<VerifyReport> {
-    return verifyStore(this, opts.maxProblems ?? 1000);
+  async verifyReport(opts: { maxProblems?: number } = {}): Promise<VerifyReport> {
+    const { verifyStore } = await import("./verify.ts");
+    return await verifyStore(this, opts.maxProblems ?? 1000);
   }
 }

@@ -1,4 +1,5 @@
-import { addToDigest, digestHex, recordHash } from "../wire/digest.ts";
+import { addToDigest, digestHex } from "../wire/digest.ts";
+import { recordHash } from "../wire/record_hash.ts";
 import { describeKey, keyShapeProblem } from "../wire/record_key.ts";
 import { getValues, valueOf } from "./blobs.ts";
 import { DamageError, type Entry, readEntry, readLogRow, readTomb, TOMB_MARK } from "./entry.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { CtdlError } from "../../src/errors.ts";
 import { BatchWriter } from "../../src/store/batch_writer.ts";
-import { MUTATIONS_MAX } from "../../src/store/store.ts";
+import { MUTATIONS_MAX } from "../../src/store/commit.ts";
 import { tempStore } from "../_helpers.ts";
 
 const enc = new TextEncoder();

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { crcHex } from "../../src/wire/chunks.ts";
-import { addToDigest, digestHex, recordHash } from "../../src/wire/digest.ts";
+import { addToDigest, digestHex } from "../../src/wire/digest.ts";
+import { recordHash } from "../../src/wire/record_hash.ts";
 import { decodeKey, encodeKey, type KeyPart } from "../../src/wire/record_key.ts";
 import { encodeRecord } from "../../src/wire/record_stream.ts";
 import { concat } from "../../src/wire/bytes.ts";

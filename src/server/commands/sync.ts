@@ -1,5 +1,6 @@
 import { CtdlError } from "../../errors.ts";
-import { addToDigest, digestHex, recordHash } from "../../wire/digest.ts";
+import { addToDigest, digestHex } from "../../wire/digest.ts";
+import { recordHash } from "../../wire/record_hash.ts";
 import { decodeKey, encodeKey, type KeyPart } from "../../wire/record_key.ts";
 import type { Change, Store } from "../../store/store.ts";
 import {
