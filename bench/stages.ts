@@ -227,8 +227,8 @@ export interface ImportResult {
  * `readMigrRecords` over it (reading and parsing only) and `importMigrFile` of it.
  */
 export async function measureImport(root: string, mb: number, seed: number): Promise<ImportResult> {
-  // About 1.9 KB of MIGR XML a generated message (base64 bodies, list entries, users).
-  const messages = Math.max(200, Math.ceil(mb * 1e6 / 1900));
+  // About 5.9 KB of MIGR XML a generated message (base64 bodies, list entries, users).
+  const messages = Math.max(200, Math.ceil(mb * 1e6 / 5900));
   const source = await makeSource(`${root}/migr-source`, messages, seed);
   const file = `${root}/export.xml`;
   const store = await Store.open(source.dir);
