@@ -1,6 +1,6 @@
 /**
- * A sync reply that arrived damaged or inconsistent: the pull must be run again (exit 3).
- * In a module of its own so the CLI's error mapping does not load the bulk reader (and
+ * A sync reply that arrived damaged, inconsistent or cut off, or a sync command the source
+ * refused in the middle of a pull: the pull must be run again (exit 3). In a module of its own so the CLI's error mapping does not load the bulk reader (and
  * its hashing) at start-up.
  */
 export class TransferError extends Error {
