@@ -213,9 +213,16 @@ export class TableCopier {
       metaFor: () => [{ key: CHECKPOINT(table), value: nextCp(last, header, end) }],
       onFlush: (n, b) => this.#onBatch(table, n, b),
     });
-    for await (const rec of readBulk(this.client, table, command, (h) => header = h.stamp)) {
-      await writer.add({ table, key: rec.key, value: rec.value }, rec.hash);
-      last = rec;
+    try {
+      for await (const rec of readBulk(this.client, table, command, (h) => header = h.stamp)) {
+        await writer.add({ table, key: rec.key, value: rec.value }, rec.hash);
+        last = rec;
+      }
+    } catch (e) {
+      // Records that arrived whole (every chunk passed its CRC) are kept, with the
+      // checkpoint at the last of them: a rerun resumes there, not a whole batch earlier.
+      if (e instanceof TransferError) await writer.flush().catch(() => {});
+      throw e;
     }
     end = true;
     await writer.flush(true);
