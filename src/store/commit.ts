@@ -1,16 +1,14 @@
 import { CtdlError } from "../errors.ts";
 import { recordHash } from "../wire/record_hash.ts";
-import { compareKeys } from "../wire/record_key.ts";
-import { BLOB_IN_COMMIT_MAX, blobInCommit, deleteBlob, getValues, stageBlob } from "./blobs.ts";
+import { BLOB_IN_COMMIT_MAX, blobInCommit, deleteBlob, stageBlob } from "./blobs.ts";
+import { dropFromRows, existing } from "./commit_reads.ts";
 import {
   blobEntry,
-  DamageError,
   INLINE_MAX,
   inlineEntry,
   LOG_ROW_CHARS,
   type LogRow,
   readEntry,
-  readLogRow,
   readTomb,
   type Tomb,
   TOMB_MARK,
@@ -258,82 +256,4 @@ function lastPerKey(ops: PreparedOp[]): PreparedOp[] {
     byKey.set(id, op);
   }
   return byKey.size === ops.length ? ops : [...byKey.values()];
-}
-
-/**
- * Takes the entries of rewritten or deleted records out of their older log rows, so the
- * log holds exactly one entry per live record or tombstone. Returns the mutations added.
- * A row that is missing or lacks the entry is damage `stats --verify` reports; the write
- * goes on.
- */
-async function dropFromRows(
-  kv: Deno.Kv,
-  atomic: Deno.AtomicOperation,
-  drops: Map<string, { key: Deno.KvKey; texts: Set<string> }>,
-): Promise<number> {
-  if (drops.size === 0) return 0;
-  const all = [...drops.values()];
-  const rows = await getValues<unknown>(kv, all.map((d) => d.key));
-  all.forEach((d, j) => {
-    let row: LogRow;
-    try {
-      row = readLogRow(rows[j]);
-    } catch {
-      row = [];
-    }
-    const kept = row.filter((t) => !d.texts.has(t));
-    if (kept.length === 0) atomic.delete(d.key);
-    else atomic.set(d.key, kept);
-  });
-  return all.length;
-}
-
-/** A listed key's JSON text; a damaged key (a part KV allows but keys never have) gets "". */
-function keyText(parts: Deno.KvKeyPart[]): string {
-  return parts.every((p) => typeof p === "string" || typeof p === "number")
-    ? JSON.stringify(parts)
-    : "";
-}
-
-/**
- * The current entries under `space` ("r" records, "t" tombstones) for the ops' keys, read
- * with `read` (a damaged one reads as absent, to be overwritten). A bulk load writes runs
- * of ascending keys of one table, often into an empty range; one bounded range read
- * answers those far faster than a point read per key.
- */
-async function existing<T>(
-  kv: Deno.Kv,
-  space: "r" | "t",
-  ops: PreparedOp[],
-  read: (raw: unknown) => T,
-): Promise<(T | null)[]> {
-  const safe = (raw: unknown) => {
-    if (raw === null || raw === undefined) return null;
-    try {
-      return read(raw);
-    } catch (e) {
-      if (e instanceof DamageError) return null;
-      throw e;
-    }
-  };
-  const keys = ops.map((op) => [space, op.table, ...op.key] as Deno.KvKey);
-  const ascending = ops.length >= 16 &&
-    ops.every((op, j) =>
-      op.table === ops[0].table && (j === 0 || compareKeys(ops[j - 1].key, op.key) < 0)
-    );
-  if (ascending) {
-    const found = new Map<string, unknown>();
-    const limit = ops.length * 2;
-    const iter = kv.list(
-      { start: keys[0], end: [...keys[keys.length - 1], new Uint8Array(0)] },
-      { limit: limit + 1, batchSize: Math.min(limit + 1, 1000) },
-    );
-    let n = 0;
-    for await (const r of iter) {
-      if (++n > limit) break;
-      found.set(keyText(r.key.slice(2)), r.value);
-    }
-    if (n <= limit) return ops.map((op) => safe(found.get(op.text)));
-  }
-  return (await getValues<unknown>(kv, keys)).map(safe);
 }

@@ -2,59 +2,23 @@ import { CtdlError } from "../errors.ts";
 import { digestHex } from "../wire/digest.ts";
 import type { KeyPart } from "../wire/record_key.ts";
 import { valueOf, valueRange } from "./blobs.ts";
-import type { Plan, PreparedOp, StampSeen } from "./commit.ts";
+import type { PreparedOp } from "./commit.ts";
 import { INLINE_MAX } from "./entry.ts";
 import { createPrivate, tighten } from "./file_mode.ts";
 import { decodeOrThrow, getEntry, listChanges, listedKey, listRecords } from "./read.ts";
 import type { TableName } from "./tables.ts";
 import type { Change, MetaOp, MetaValue, Op, Reader, StoredRecord, TableStats } from "./types.ts";
 import type { VerifyReport } from "./verify.ts";
+import { type Transaction, type WriteOptions, WriteQueue } from "./write_queue.ts";
 
 export type { Change, MetaOp, MetaValue, Op, PreparedOp, Reader, StoredRecord, TableStats };
-export type { VerifyReport };
+export type { Transaction, VerifyReport, WriteOptions };
 export { decodeOrThrow, type KeyPart };
 export { INLINE_MAX };
-
-/**
- * The commit path and `verify` hash records (node:crypto): loaded on the first write, so
- * commands that only read counters (`stats`, `status`) start without them.
- */
-async function commitPath(): Promise<typeof import("./commit.ts")> {
-  return commitModule ??= await import("./commit.ts");
-}
-let commitModule: typeof import("./commit.ts") | undefined;
 
 /** The store format this build writes: record entries and log rows as raw bytes (v2). */
 const STORE_VERSION = 2;
 const FILE_NAME = "ctdlsync.kv";
-
-/** How a bulk load's batches are written. */
-export interface WriteOptions {
-  /**
-   * A batch over KV's limits (many rewrites or deletes) is written as several commits in a
-   * row, the meta with the last, instead of being refused.
-   */
-  split?: boolean;
-  /**
-   * Batches of one load share this object: once one fails, the later ones are refused
-   * rather than committed out of order (a resume point must never pass a lost batch).
-   */
-  chain?: { failed?: unknown };
-}
-
-/** One queued write: prepared ops, or a read-modify-write function. */
-interface Job {
-  ops?: (Op | PreparedOp)[];
-  fn?: (r: Reader) => Promise<{ ops: (Op | PreparedOp)[]; meta?: MetaOp[] }>;
-  meta: MetaOp[];
-  /** Big values already written as blob parts, reused when the commit is retried. */
-  staged: Map<Uint8Array, { id: string; parts: number }>;
-  split?: boolean;
-  chain?: { failed?: unknown };
-  /** Its plan, made while the write before it committed. */
-  ahead?: Promise<Plan>;
-  done: { resolve(stamp: number): void; reject(e: unknown): void };
-}
 
 /**
  * A ctdlsync store: every Citadel table in one Deno KV file (docs/storage.md).
@@ -67,14 +31,8 @@ export class Store {
   readonly kv: Deno.Kv;
   readonly path: string;
   readonly id: string;
-  #lock: Promise<unknown> = Promise.resolve();
   #closed = false;
-  /** Writes waiting to commit, the running one first. */
-  #queue: Job[] = [];
-  /** The stamp key as this process last committed it: saves a read per commit. */
-  #seen: StampSeen | null = null;
-  /** The plan of the last commit of this process (for plans made ahead of their turn). */
-  #last: Plan | null = null;
+  #writes: WriteQueue;
   /**
    * Called at the start of every write, in the writer's async context; throwing refuses
    * the write. The server sets it to enforce single-user mode.
@@ -85,6 +43,7 @@ export class Store {
     this.kv = kv;
     this.path = path;
     this.id = id;
+    this.#writes = new WriteQueue(kv, { get: (t, k) => this.get(t, k) }, () => this.#closed);
   }
 
   /**
@@ -134,7 +93,7 @@ export class Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#lock.catch(() => {});
+    await this.#writes.idle.catch(() => {});
     this.kv.close();
   }
 
@@ -232,7 +191,7 @@ export class Store {
       if (opts.chain) opts.chain.failed ??= e;
       return Promise.reject(e);
     }
-    return this.#enqueue({ ops, meta, staged: new Map(), ...opts });
+    return this.#writes.add({ ops, meta, ...opts });
   }
 
   /**
@@ -243,115 +202,13 @@ export class Store {
    * Writes of one process run one after another in a queue; the check on the stamp key
    * makes a second process writing the same file retry instead of interleaving.
    */
-  update(
-    fn: (r: Reader) => Promise<{ ops: (Op | PreparedOp)[]; meta?: MetaOp[] }>,
-  ): Promise<number> {
+  update(fn: Transaction): Promise<number> {
     try {
       this.writeGuard?.();
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.#enqueue({ fn, meta: [], staged: new Map() });
-  }
-
-  #enqueue(job: Omit<Job, "done">): Promise<number> {
-    const { promise, resolve, reject } = Promise.withResolvers<number>();
-    this.#queue.push({ ...job, done: { resolve, reject } });
-    if (this.#queue.length === 1) this.#lock = this.#drain();
-    return promise;
-  }
-
-  async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const job = this.#queue[0];
-      try {
-        job.done.resolve(await this.#run(job));
-      } catch (e) {
-        // Set before the next job runs: a later batch of the same load must not commit.
-        if (job.chain) job.chain.failed ??= e;
-        job.done.reject(e);
-      }
-      this.#queue.shift();
-    }
-  }
-
-  async #run(job: Job): Promise<number> {
-    if (this.#closed) throw new CtdlError(531, "store is closed");
-    if (job.chain?.failed) throw new CtdlError(510, "not written: an earlier batch failed");
-    const { CommitTooBig } = await commitPath();
-    try {
-      return await this.#attempts(job);
-    } catch (e) {
-      if (!(e instanceof CommitTooBig) || !job.split || !job.ops || job.ops.length < 2) throw e;
-      // Too big for one commit: two commits in a row, the meta (a resume point) last.
-      const half = Math.ceil(job.ops.length / 2);
-      await this.#run({ ...job, ops: job.ops.slice(0, half), meta: [], ahead: undefined });
-      return await this.#run({ ...job, ops: job.ops.slice(half), ahead: undefined });
-    }
-  }
-
-  async #attempts(job: Job): Promise<number> {
-    const { finishCommit, planCommit, prepareOp } = await commitPath();
-    const reader: Reader = { get: (t, k) => this.get(t, k) };
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const seen = this.#seen ?? await this.#readStamp();
-      this.#seen = null;
-      let plan = await this.#planned(job, seen);
-      if (!plan) {
-        const { ops = [], meta = [] } = job.fn ? await job.fn(reader) : job;
-        const prepared = ops.map((op) => prepareOp(op));
-        plan = await planCommit(this.kv, seen.value + 1, prepared, meta, job.staged);
-      }
-      this.#planAhead(plan);
-      const done = await finishCommit(this.kv, plan, seen);
-      if (done === null) continue;
-      this.#seen = done.versionstamp === null ? seen : { value: done.stamp, ...done };
-      this.#last = done.versionstamp === null ? null : plan;
-      return done.stamp;
-    }
-    throw new CtdlError(552, "store is busy: too many conflicting writers");
-  }
-
-  /**
-   * While a plan commits, plans the next queued write (reads and building) as the commit
-   * after it, when the two touch different records and the next is a plain write.
-   */
-  #planAhead(plan: Plan): void {
-    const next = this.#queue[1];
-    if (plan.empty || !next || next.fn || next.ahead || !next.ops || next.chain?.failed) return;
-    const { opId, planCommit, prepareOp } = commitModule!; // loaded: a commit is running
-    let ops: PreparedOp[];
-    try {
-      ops = next.ops.map((op) => prepareOp(op));
-    } catch {
-      return; // refused again, with its reason, when its turn comes
-    }
-    next.ops = ops;
-    if (ops.some((op) => plan.keys.has(opId(op)))) return;
-    next.ahead = planCommit(this.kv, plan.stamp + 1, ops, next.meta, next.staged);
-    next.ahead.catch(() => {}); // a failed plan is made again, and fails, in #run
-  }
-
-  /**
-   * The plan made ahead for `job`, if still good: made for the stamp after `seen`, right
-   * after the commit that got there, and editing none of the log rows that commit edited
-   * (its reads of them may predate that commit). Reads of other records are good: no other
-   * commit happened in between, or the check on the stamp key fails.
-   */
-  async #planned(job: Job, seen: StampSeen): Promise<Plan | null> {
-    const ahead = job.ahead;
-    job.ahead = undefined;
-    if (!ahead) return null;
-    const plan = await ahead.catch(() => null);
-    const last = this.#last;
-    if (!plan || !last || plan.stamp !== seen.value + 1 || last.stamp !== seen.value) return null;
-    for (const row of plan.rows) if (last.rows.has(row)) return null;
-    return plan;
-  }
-
-  async #readStamp(): Promise<StampSeen> {
-    const e = await this.kv.get<number>(["m", "stamp"]);
-    return { value: e.value ?? 0, versionstamp: e.versionstamp };
+    return this.#writes.add({ fn });
   }
 
   /**
