@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   stats: async () => (await import("./src/cli/stats.ts")).stats,
   import: async () => (await import("./src/cli/import.ts")).importCommand,
   export: async () => (await import("./src/cli/export.ts")).exportCommand,
+  mirror: async () => (await import("./src/cli/mirror.ts")).mirror,
   demo: async () => (await import("./src/cli/demo.ts")).demo,
 };
 

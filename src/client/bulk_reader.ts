@@ -21,6 +21,8 @@ export interface BulkRecord {
 export interface BulkHeader {
   stamp: number;
   storeId: string;
+  /** Every `key=value` header line (room replies add `room` and `seen`). */
+  fields: Record<string, string>;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function* readBulk(
   onHeader: (h: BulkHeader) => void,
 ): AsyncGenerator<BulkRecord> {
   const first = await wireStep(table, () => client.command(command));
-  if (first.code !== 100) throw new TransferError(`${command}: ${first.line}`);
+  if (first.code !== 100) throw new TransferError(`${command}: ${first.line}`, first.code);
   const header: Record<string, string> = {};
   const decoder = new RecordDecoder();
   let count = 0;
@@ -117,7 +119,7 @@ export async function* readBulk(
     if (!Number.isSafeInteger(stamp) || !header.storeid) {
       throw new TransferError(`${table}: reply header lacks stamp or storeid`);
     }
-    onHeader({ stamp, storeId: header.storeid });
+    onHeader({ stamp, storeId: header.storeid, fields: header });
   }
 }
 
