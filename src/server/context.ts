@@ -8,8 +8,8 @@ export interface ServerOptions {
   /** 0 picks a free port (tests, demo). */
   port: number;
   /**
-   * Seconds a connection may stay silent before it is closed, and a stalled write or TLS
-   * handshake may take. Given (`--idle`), it wins; unset, Citadel's `c_sleeping` applies
+   * Seconds a connection may stay silent before it is closed, and a stalled write may take
+   * (a TLS handshake gets the same, at most 30 s). Given (`--idle`), it wins; unset, Citadel's `c_sleeping` applies
    * when above 0, else 900.
    */
   idleSeconds?: number;
@@ -18,6 +18,9 @@ export interface ServerOptions {
   /** PEM files for a TLS listener instead of plain TCP. */
   tls?: { certFile: string; keyFile: string };
 }
+
+/** What a session needs of its connection: a plain Deno.Conn, or TLS over one. */
+export type Connection = Pick<Deno.Conn, "readable" | "writable" | "close">;
 
 /**
  * What a session needs from the server that runs it. Session depends on this interface,

@@ -4,10 +4,11 @@ import { log } from "../log.ts";
 import { readConfig } from "../store/control.ts";
 import type { Store } from "../store/store.ts";
 import { COMMANDS } from "./commands/mod.ts";
-import type { ServerContext, ServerOptions } from "./context.ts";
+import type { Connection, ServerContext, ServerOptions } from "./context.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { Session } from "./session.ts";
 import { SingleUser } from "./single_user.ts";
+import { MAX_HANDSHAKE_SECONDS, serverHandshake, tlsContext } from "./tls_handshake.ts";
 
 export type { ServerOptions } from "./context.ts";
 
@@ -21,6 +22,11 @@ const DEFAULT_IDLE_SECONDS = 900;
 function isPerConnection(e: unknown): boolean {
   return e instanceof Deno.errors.NotConnected || e instanceof Deno.errors.ConnectionReset ||
     e instanceof Deno.errors.ConnectionAborted || e instanceof Deno.errors.Interrupted;
+}
+
+/** The client's address; throws for a connection that is already reset. */
+function remoteOf(conn: Deno.Conn): string {
+  return (conn.remoteAddr as Deno.NetAddr).hostname ?? "local";
 }
 
 /** A config value as a whole number, 0 when unset or not a number. */
@@ -41,6 +47,10 @@ export class CitadelServer implements ServerContext {
   readonly startTime = Math.floor(Date.now() / 1000);
   readonly #dispatcher: Dispatcher;
   #listener: Deno.Listener | undefined;
+  /** Certificate and key when serving TLS. */
+  #tls: ReturnType<typeof tlsContext> | undefined;
+  /** Accepted connections still in their TLS handshake (closed by stop()). */
+  readonly #handshaking = new Set<Deno.Conn>();
   #accepting: Promise<void> | undefined;
   #stopping = false;
   /** The session whose command is running, as seen from inside the store's write path. */
@@ -78,14 +88,9 @@ export class CitadelServer implements ServerContext {
   start(): void {
     const { hostname, port, tls } = this.options;
     try {
-      this.#listener = tls
-        ? Deno.listenTls({
-          hostname,
-          port,
-          cert: Deno.readTextFileSync(tls.certFile),
-          key: Deno.readTextFileSync(tls.keyFile),
-        })
-        : Deno.listen({ hostname, port });
+      // TLS runs over a plain listener whose sockets we own (see tls_handshake.ts).
+      if (tls) this.#tls = tlsContext(tls.certFile, tls.keyFile);
+      this.#listener = Deno.listen({ hostname, port });
     } catch (e) {
       throw new CtdlError(
         Code.INTERNAL_ERROR,
@@ -115,7 +120,8 @@ export class CitadelServer implements ServerContext {
         continue;
       }
       try {
-        this.#startSession(conn);
+        if (this.#tls) void this.#handshake(conn);
+        else this.#startSession(conn);
       } catch (e) {
         log.info(`accept: ${(e as Error).message}`);
         try {
@@ -127,13 +133,35 @@ export class CitadelServer implements ServerContext {
     }
   }
 
-  #startSession(conn: Deno.Conn): void {
+  /**
+   * Runs a TLS handshake, then the session. A client gets the idle time, at most
+   * MAX_HANDSHAKE_SECONDS, to finish it; then its socket is closed and released.
+   */
+  async #handshake(conn: Deno.Conn): Promise<void> {
+    this.#handshaking.add(conn);
+    try {
+      const remote = remoteOf(conn);
+      const seconds = Math.min(await this.#idleSeconds() || Infinity, MAX_HANDSHAKE_SECONDS);
+      if (this.#stopping) return conn.close();
+      const secure = await serverHandshake(conn, this.#tls!, seconds);
+      this.#startSession(secure, remote);
+    } catch (e) {
+      log.info(`TLS handshake: ${(e as Error).message}`);
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    } finally {
+      this.#handshaking.delete(conn);
+    }
+  }
+
+  #startSession(conn: Connection, remote = remoteOf(conn as Deno.Conn)): void {
     if (this.#stopping) {
       conn.close();
       return;
     }
-    // remoteAddr throws for a connection that is already reset.
-    const remote = (conn.remoteAddr as Deno.NetAddr).hostname ?? "local";
     const session = new Session(this, conn, remote);
     this.sessions.add(session);
     log.info(`session ${session.id}: connected from ${session.remote}`);
@@ -153,8 +181,7 @@ export class CitadelServer implements ServerContext {
   async admit(session: Session): Promise<{ line: string; ok: boolean; idleSeconds: number }> {
     const node = await readConfig(this.store, "c_nodename", "ctdlsync");
     const max = await configInt(this.store, "c_maxsessions");
-    const idleSeconds = this.options.idleSeconds ??
-      (await configInt(this.store, "c_sleeping") || DEFAULT_IDLE_SECONDS);
+    const idleSeconds = await this.#idleSeconds();
     if (max > 0 && this.sessions.size > max) {
       log.info(`session ${session.id}: refused, ${this.sessions.size - 1} sessions are open`);
       return {
@@ -165,6 +192,12 @@ export class CitadelServer implements ServerContext {
       };
     }
     return { line: `${Code.OK} ${node} Citadel server ready.`, ok: true, idleSeconds };
+  }
+
+  /** `--idle` when given, else `c_sleeping` when set, else 900 (0: no time-out). */
+  async #idleSeconds(): Promise<number> {
+    return this.options.idleSeconds ??
+      (await configInt(this.store, "c_sleeping") || DEFAULT_IDLE_SECONDS);
   }
 
   /** Runs one command line for a session; every reply it writes is complete. */
@@ -190,6 +223,7 @@ export class CitadelServer implements ServerContext {
       // already closed
     }
     await this.#accepting?.catch(() => {});
+    for (const conn of this.#handshaking) conn.close();
     for (const s of this.sessions) s.close();
     const all = Promise.all([...this.sessions].map((s) => s.done));
     let timer: ReturnType<typeof setTimeout> | undefined;

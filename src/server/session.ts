@@ -11,7 +11,7 @@ import {
 } from "../wire/block_reader.ts";
 import { BufferedWriter } from "../wire/buffered_writer.ts";
 import { ChunkWriter } from "../wire/chunks.ts";
-import type { ServerContext } from "./context.ts";
+import type { Connection, ServerContext } from "./context.ts";
 import { newSessionState, type SessionState } from "./session_state.ts";
 import { timedWritable } from "./timed_writable.ts";
 
@@ -99,13 +99,13 @@ export class Session {
   #busy = false;
   #closing = false;
   #aborted = false;
-  #conn: Deno.Conn;
+  #conn: Connection;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Resolves when the session's loop has ended. */
   readonly done: Promise<void>;
   #resolveDone!: () => void;
 
-  constructor(server: ServerContext, conn: Deno.Conn, remote: string) {
+  constructor(server: ServerContext, conn: Connection, remote: string) {
     this.server = server;
     this.#conn = conn;
     this.remote = remote;
@@ -324,8 +324,8 @@ export class Session {
       if (!isDisconnect(e)) log.info(`session ${this.id}: ${(e as Error).message}`);
     } finally {
       clearTimeout(this.#idleTimer);
-      // After abort() a write may still be pending on the socket (a TLS handshake that
-      // never completes holds it); waiting for it would keep this session forever.
+      // After abort() a write may still be pending on the socket (a client that stopped
+      // reading holds it); waiting for it would keep this session forever.
       if (!this.#aborted) await this.#out.close();
       try {
         this.#conn.close();
@@ -348,8 +348,8 @@ export class Session {
   }
 
   async #loop(): Promise<void> {
-    // The timer runs from the start: a TLS client that never finishes its handshake (the
-    // greeting cannot be sent before it) is ended like a silent one.
+    // The timer runs from the start: a client that never reads the greeting is ended like
+    // a silent one.
     this.#armIdle();
     const greeting = await this.server.admit(this);
     this.idleSeconds = greeting.idleSeconds;
