@@ -121,7 +121,7 @@ export class CitadelServer implements ServerContext {
       }
       try {
         if (this.#tls) void this.#handshake(conn);
-        else this.#startSession(conn);
+        else this.#startSession(conn, remoteOf(conn));
       } catch (e) {
         log.info(`accept: ${(e as Error).message}`);
         try {
@@ -139,14 +139,15 @@ export class CitadelServer implements ServerContext {
    */
   async #handshake(conn: Deno.Conn): Promise<void> {
     this.#handshaking.add(conn);
+    let remote = "an unknown address";
     try {
-      const remote = remoteOf(conn);
+      remote = remoteOf(conn);
       const seconds = Math.min(await this.#idleSeconds() || Infinity, MAX_HANDSHAKE_SECONDS);
       if (this.#stopping) return conn.close();
       const secure = await serverHandshake(conn, this.#tls!, seconds);
       this.#startSession(secure, remote);
     } catch (e) {
-      log.info(`TLS handshake: ${(e as Error).message}`);
+      log.info(`TLS handshake from ${remote} failed: ${(e as Error).message}`);
       try {
         conn.close();
       } catch {
@@ -157,7 +158,7 @@ export class CitadelServer implements ServerContext {
     }
   }
 
-  #startSession(conn: Connection, remote = remoteOf(conn as Deno.Conn)): void {
+  #startSession(conn: Connection, remote: string): void {
     if (this.#stopping) {
       conn.close();
       return;

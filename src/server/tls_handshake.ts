@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { Duplex } from "node:stream";
 import tls from "node:tls";
 import type { Connection } from "./context.ts";
@@ -8,12 +9,27 @@ import type { Connection } from "./context.ts";
  */
 export const MAX_HANDSHAKE_SECONDS = 30;
 
-/** The certificate and key, parsed once for every connection. */
+/**
+ * The certificate and key, parsed once for every connection. Checked here, because
+ * node:tls takes junk without a word and would fail every handshake later.
+ */
 export function tlsContext(certFile: string, keyFile: string): tls.SecureContext {
-  return tls.createSecureContext({
-    cert: Deno.readTextFileSync(certFile),
-    key: Deno.readTextFileSync(keyFile),
-  });
+  const cert = Deno.readTextFileSync(certFile);
+  const key = Deno.readTextFileSync(keyFile);
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch {
+    throw new Error(`no PEM certificate in ${certFile}`);
+  }
+  let matches: boolean;
+  try {
+    matches = x509.checkPrivateKey(createPrivateKey(key));
+  } catch {
+    throw new Error(`no PEM private key in ${keyFile}`);
+  }
+  if (!matches) throw new Error(`the key in ${keyFile} is not the certificate's (${certFile})`);
+  return tls.createSecureContext({ cert, key });
 }
 
 /** A failed or abandoned handshake, as the error the session layer treats as a drop. */
@@ -52,7 +68,7 @@ export function serverHandshake(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       destroy();
-      reject(new Deno.errors.TimedOut(`no TLS handshake within ${seconds} s`));
+      reject(new Deno.errors.TimedOut(`none within ${seconds} s`));
     }, seconds * 1000);
     const fail = (e: unknown) => {
       clearTimeout(timer);
