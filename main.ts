@@ -10,7 +10,7 @@ import { ConnectionError } from "./src/client/connection.ts";
 import { TransferError } from "./src/client/bulk_reader.ts";
 import { progressLine, pullSummary, statsTable } from "./src/client/report.ts";
 import { runPull, runVerify } from "./src/client/run_pull.ts";
-import { runFallbackPull } from "./src/client/fallback.ts";
+import { runFallbackPull } from "./src/app/fallback_pull.ts";
 import { CtdlError } from "./src/errors.ts";
 import { log } from "./src/log.ts";
 import { CitadelServer, DEFAULT_PORT } from "./src/server/server.ts";
@@ -19,9 +19,9 @@ import { isTableName, TABLE_NAMES, type TableName } from "./src/store/tables.ts"
 import { buildFixture } from "./fixtures/small.ts";
 import { generateSystem } from "./src/tools/seed.ts";
 import { runDemo } from "./src/tools/demo.ts";
-import { importMigrFile } from "./src/migr/import.ts";
-import { exportMigrFile } from "./src/migr/export.ts";
-import { importProgressLine, importSummary } from "./src/migr/report.ts";
+import { importMigrFile } from "./src/app/migr_import.ts";
+import { exportMigr, exportMigrFile } from "./src/app/migr_export.ts";
+import { importProgressLine, importSummary } from "./src/app/import_report.ts";
 import { MigrFormatError } from "./src/migr/xml_reader.ts";
 
 /** A usage mistake: one line, exit 2. */
@@ -128,6 +128,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       port: Number(m[3]),
       idleSeconds: int(f, "idle", 900),
       sync: f["no-sync"] !== true,
+      migrExport: exportMigr,
       tls: f["tls-cert"]
         ? { certFile: f["tls-cert"] as string, keyFile: f["tls-key"] as string }
         : undefined,

@@ -19,6 +19,11 @@ export interface ServerOptions {
   sync: boolean;
   /** PEM files for a TLS listener instead of plain TCP. */
   tls?: { certFile: string; keyFile: string };
+  /**
+   * What `MIGR export` streams: the store as a MIGR document. The exporter is application
+   * code (src/app/migr_export.ts) that main.ts hands in; without it, MIGR answers 530.
+   */
+  migrExport?: (store: Store) => AsyncIterable<string>;
 }
 
 /** The default listen address: Citadel's port is 504; unprivileged, we take 5040. */

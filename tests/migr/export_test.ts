@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
-import { exportMigr, exportMigrFile } from "../../src/migr/export.ts";
-import { fileText, importMigr } from "../../src/migr/import.ts";
+import { exportMigr, exportMigrFile } from "../../src/app/migr_export.ts";
+import { fileText, importMigr } from "../../src/app/migr_import.ts";
 import type { Store } from "../../src/store/store.ts";
 import { type TableName, TABLES, type User } from "../../src/store/tables.ts";
 import { checkPassword, getUser } from "../../src/store/users.ts";
@@ -130,7 +130,7 @@ Deno.test({
   async fn() {
     const t = await tempStore();
     await importReal(t.store);
-    const { server, address } = startServer(t.store);
+    const { server, address } = startServer(t.store, { migrExport: exportMigr });
     try {
       const m = manifest();
       const aide = await CitadelClient.connect(address);
@@ -162,7 +162,7 @@ Deno.test({
 
 Deno.test("MIGR export over the wire: the fixture's Aide can export, then NOOP still works", async () => {
   const t = await fixtureStore();
-  const { server, address } = startServer(t.store);
+  const { server, address } = startServer(t.store, { migrExport: exportMigr });
   try {
     const c = await CitadelClient.connect(address);
     await c.login(FIXTURE_USERS.sysop.name, FIXTURE_USERS.sysop.password);

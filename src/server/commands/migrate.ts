@@ -1,13 +1,13 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { log } from "../../log.ts";
-import { exportMigr } from "../../migr/export.ts";
 import type { CommandTable } from "../session.ts";
 
 const encoder = new TextEncoder();
 
 /**
  * MIGR: Citadel's XML migration. `MIGR export` streams the whole store as the document a
- * Citadel 902 writes (see src/migr/export.ts) as a `100` listing ended by `000`, so a
+ * Citadel 902 writes (the exporter comes in through the server options, see
+ * src/app/migr_export.ts) as a `100` listing ended by `000`, so a
  * Citadel-style tool (or our own pull fallback) can move the data to another server.
  *
  * 902 serves MIGR only to internal programs on its admin socket; newer versions let an Aide
@@ -26,10 +26,14 @@ export const migrateCommands: CommandTable = {
             "'ctdlsync import --migr FILE --data DIR'",
         );
       }
-      if (sub !== "export") throw new CtdlError(512, "illegal command");
+      if (sub !== "export") throw new CtdlError(Code.ILLEGAL_VALUE, "illegal command");
+      const exporter = s.server.options.migrExport;
+      if (!exporter) {
+        throw new CtdlError(Code.CMD_NOT_SUPPORTED, "MIGR export is not available here");
+      }
       await s.reply("100 Exporting all Citadel databases.");
       try {
-        for await (const piece of exportMigr(s.server.store)) {
+        for await (const piece of exporter(s.server.store)) {
           await s.out.write(encoder.encode(piece));
         }
       } catch (e) {

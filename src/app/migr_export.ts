@@ -23,13 +23,20 @@
 
 import { encodeCitadelBase64 } from "../message/base64.ts";
 import { parseMessage } from "../message/message.ts";
+import {
+  el,
+  floorToMigr,
+  messageToMigr,
+  roomToMigr,
+  userToMigr,
+  type VisitKey,
+  visitToMigr,
+} from "../migr/fields.ts";
+import { escapeXml } from "../migr/xml_escape.ts";
 import { readAllConfig } from "../store/control.ts";
 import { contentTypeOf, getMeta } from "../store/messages.ts";
-import { RoomFlag } from "../store/rooms.ts";
 import type { Store } from "../store/store.ts";
-import { type Floor, type Room, TABLES, type User, type Visit } from "../store/tables.ts";
-import { FLOOR_FIELDS, ROOM_FIELDS, UID_NONE_EXPORTED, USER_FIELDS } from "./schema.ts";
-import { escapeXml } from "./xml_escape.ts";
+import { TABLES, type User } from "../store/tables.ts";
 
 /** The REV_LEVEL our documents claim: the shapes are 902's. */
 export const EXPORT_VERSION = 902;
@@ -37,48 +44,8 @@ export const EXPORT_VERSION = 902;
 /** Elements written, by name; filled in while the document streams. */
 export type ExportCounts = Record<string, number>;
 
-function el(name: string, value: string | number): string {
-  return `<${name}>${typeof value === "number" ? value : escapeXml(value)}</${name}>\n`;
-}
-
 function progress(pct: number): string {
   return `<progress>${pct}</progress>\n`;
-}
-
-function userXml(u: User): string {
-  let out = "<user>\n";
-  for (const f of USER_FIELDS) {
-    if (f.field === "emailaddrs" && u.emailaddrs === "") continue;
-    const v = f.field === "uid" && u.uid === -1 ? UID_NONE_EXPORTED : u[f.field];
-    out += el(f.xml, v);
-  }
-  return out + "</user>\n";
-}
-
-function roomXml(r: Room): string {
-  let out = "<room>\n";
-  for (const f of ROOM_FIELDS) {
-    // 902 writes QRdirname only for directory rooms.
-    if (f.field === "dirname" && !(r.flags & RoomFlag.DIRECTORY) && r.dirname === "") continue;
-    out += el(f.xml, r[f.field]);
-  }
-  return out + "</room>\n";
-}
-
-function floorXml(num: number, f: Floor): string {
-  const row = { ...f, num };
-  return `<floor>\n${FLOOR_FIELDS.map((s) => el(s.xml, row[s.field])).join("")}</floor>\n`;
-}
-
-function visitXml(key: number[], v: Visit): string {
-  // 902 puts seen, answered (only when set) and flags on one line.
-  const seen = v.seen !== "" ? v.seen : String(v.lastseen);
-  return "<visit>\n" + el("v_roomnum", key[0]) + el("v_roomgen", key[1]) +
-    el("v_usernum", key[2]) +
-    `<v_seen>${escapeXml(seen)}</v_seen>` +
-    (v.answered !== "" ? `<v_answered>${escapeXml(v.answered)}</v_answered>` : "") +
-    `<v_flags>${v.flags}</v_flags>\n` + el("v_view", v.view) +
-    (v.seen !== "" && v.lastseen !== 0 ? el("v_lastseen", v.lastseen) : "") + "</visit>\n";
 }
 
 /** Citadel's user key order in 902 (the lower-cased name), which is the export's order. */
@@ -121,14 +88,14 @@ export async function* exportMigr(
   for await (const rec of store.list("users")) users.push(TABLES.users.codec.decode(rec.value));
   users.sort(byCitadelKey);
   for (const u of users) {
-    yield userXml(u);
+    yield userToMigr(u);
     bump("user");
   }
   yield progress(7) + progress(12);
 
   for await (const rec of store.list("rooms")) {
     const room = TABLES.rooms.codec.decode(rec.value);
-    yield roomXml(room) + `<room_messages><FRname>${escapeXml(room.name)}</FRname>\n<FRmsglist>`;
+    yield roomToMigr(room) + `<room_messages><FRname>${escapeXml(room.name)}</FRname>\n<FRmsglist>`;
     bump("room");
     let list = "";
     for await (const key of store.keys("msglists", [room.number])) {
@@ -145,13 +112,13 @@ export async function* exportMigr(
   yield progress(17);
 
   for await (const rec of store.list("floors")) {
-    yield floorXml(rec.key[0] as number, TABLES.floors.codec.decode(rec.value));
+    yield floorToMigr(rec.key[0] as number, TABLES.floors.codec.decode(rec.value));
     bump("floor");
   }
   yield progress(18);
 
   for await (const rec of store.list("visits")) {
-    yield visitXml(rec.key as number[], TABLES.visits.codec.decode(rec.value));
+    yield visitToMigr(rec.key as VisitKey, TABLES.visits.codec.decode(rec.value));
     bump("visit");
   }
   yield progress(25);
@@ -164,11 +131,12 @@ export async function* exportMigr(
     const msgnum = rec.key[0] as number;
     const meta = await getMeta(store, msgnum);
     const type = meta?.content_type ?? contentTypeOf(parseMessage(rec.value));
-    let out = "<message>\n" + el("msg_msgnum", msgnum) +
-      el("msg_meta_refcount", meta?.refcount ?? 0) +
-      el("msg_meta_rfc822_length", meta?.rfc822_length ?? rec.value.length) +
-      el("msg_meta_content_type", type) + el("msg_mimetype", "") +
-      `<msg_text>${encodeCitadelBase64(rec.value)}</msg_text>\n</message>\n`;
+    let out = messageToMigr(msgnum, {
+      ...(meta ?? { refcount: 0 }),
+      refcount: meta?.refcount ?? 0,
+      rfc822_length: meta?.rfc822_length ?? rec.value.length,
+      content_type: type,
+    }, encodeCitadelBase64(rec.value));
     bump("message");
     const pct = 25 + Math.floor(74 * ++done / Math.max(total, done));
     if (pct !== shown) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ImportProgress, ImportReport } from "./import.ts";
+import type { ImportProgress, ImportReport } from "./migr_import.ts";
 
 function rows(head: [string, string], body: [string, string][]): string[] {
   const w0 = Math.max(head[0].length, ...body.map((r) => r[0].length));
