@@ -25,6 +25,7 @@ import { humanBytes } from "../client/report.ts";
 import type { SourceOptions } from "../client/run_pull.ts";
 import { CtdlError } from "../errors.ts";
 import { log } from "../log.ts";
+import { quoteSnippet } from "../migr/snippet.ts";
 import { MigrFormatError } from "../migr/xml_reader.ts";
 import { BatchWriter } from "../store/batch_writer.ts";
 import { roomFileOp } from "../store/room_files.ts";
@@ -252,7 +253,7 @@ async function pullRoomFiles(
     for (const line of await client.readListing()) {
       const e = parseRdirLine(line);
       if (e) entries.push(e);
-      else result.problems.push(`RDIR in ${room.name}: cannot read '${line}'`);
+      else result.problems.push(`RDIR in ${room.name}: cannot read ${quoteSnippet(line)}`);
     }
     result.listed += entries.length;
     for (const e of entries) {
