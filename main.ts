@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 /**
  * ctdlsync: a Citadel server whose data lives in Deno KV, and the client that pulls a
  * verified duplicate of another server over the wire.
@@ -21,6 +22,8 @@ import { generateSystem } from "./src/tools/seed.ts";
 import { runDemo } from "./src/tools/demo.ts";
 import { importMigrFile } from "./src/app/migr_import.ts";
 import { exportMigr, exportMigrFile } from "./src/app/migr_export.ts";
+import { exportFiles } from "./src/app/export_files.ts";
+import { readPasswordsFile } from "./src/app/passwords_file.ts";
 import { importProgressLine, importSummary } from "./src/app/import_report.ts";
 import { MigrFormatError } from "./src/migr/xml_reader.ts";
 
@@ -37,7 +40,8 @@ const USAGE = `usage: ctdlsync <command> [options]
   seed    --data DIR (--fixture small | --users N --rooms N --messages N --files N [--seed S])
   stats   --data DIR [--json] [--verify]
   import  --migr FILE --data DIR [--json]     (a Citadel MIGR export; replaces DIR's store)
-  export  --migr FILE --data DIR              (writes the MIGR XML a Citadel 902 writes)
+  export  --migr FILE --data DIR [--passwords F]  (the MIGR XML a Citadel 902 writes, plus
+                                              messages/ and files/ beside it)
   demo    [--messages N] [--keep]
 
 exit codes: 0 ok, 1 failed, 2 usage or connection error, 3 verification failed (run again)`;
@@ -303,13 +307,29 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   },
 
   async export(args) {
-    const f = parse(args, { migr: "string", data: "string" });
+    const f = parse(args, { migr: "string", data: "string", passwords: "string" });
     const file = need(f, "migr");
     const store = await Store.open(need(f, "data"));
     try {
-      const counts = await exportMigrFile(store, file);
+      const passwords = f.passwords === undefined
+        ? new Map<string, string>()
+        : await readPasswordsFile(f.passwords as string, store);
+      const counts = await exportMigrFile(store, file, { passwords });
+      const toSet = counts["passwords to set"] ?? 0;
+      delete counts["passwords to set"];
+      const files = await exportFiles(store, dirname(resolve(file)));
       console.log(
         `wrote ${file}: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ")}`,
+      );
+      console.log(
+        `wrote ${files.messages} system messages to messages/ and ${files.files} room files ` +
+          `to files/ beside it`,
+      );
+      console.log(
+        toSet === 0
+          ? `every account has the password chosen in ${f.passwords}`
+          : `${toSet} accounts need a new password on the new server (exported with an ` +
+            `unusable random one; choose some with --passwords FILE of name:password lines)`,
       );
       return 0;
     } finally {

@@ -69,13 +69,14 @@ export async function* generateMigrDocument(opts: MigrDocOptions = {}): AsyncGen
     `<config key="MMhighest">${count}</config>\n<config key="MMnextuser">${users}</config>\n` +
     `<config key="MMnextroom">${rooms}</config>\n`;
   for (let u = 1; u <= users; u++) {
-    yield userToMigr(withDefaults(USER, {
+    // 902 exports clear-text passwords: each is hashed on import.
+    const user = withDefaults(USER, {
       usernum: u,
       fullname: `Bench User ${u}`,
-      password: `pw-${u}-${Math.floor(rnd() * 1e9)}`,
       axlevel: u === 1 ? AxLevel.AIDE : AxLevel.NETWORK,
       lastcall: 1_700_000_000,
-    }));
+    });
+    yield userToMigr(user, `pw-${u}-${Math.floor(rnd() * 1e9)}`);
   }
   for (let r = 0; r < rooms; r++) {
     const room = withDefaults(ROOM, {

@@ -5,16 +5,18 @@
  * `<progress>100</progress>` after the root.
  *
  * Differences, on purpose:
- * - `u_password` holds the stored PBKDF2 hash: ctdlsync never keeps clear text. Our importer
- *   recognises and keeps it; a real Citadel importing the file gets unusable passwords, so
- *   every user needs a new one there (an Aide sets them with ASUP).
+ * - `u_password` never holds a password that logs in: ctdlsync keeps no clear text, and the
+ *   stored hash's first 31 bytes would open the account on a 902. Each user gets a random
+ *   locked value recorded nowhere, or the password chosen for it (`export --passwords`). The
+ *   wire `MIGR export` also carries the hash in `u_ctdlsync_password` (see fields.ts).
  * - `msg_meta_refcount` is the true count; 902 writes a stale 0.
  * - `u_emailaddrs` is written for users that have addresses (902 has no such field and skips
  *   it; later versions read it), and `QRdirname` also for a room that has a directory name
  *   without the directory flag, so nothing the store holds is lost.
  * - CR and LF inside text values are written as character references (see xml_escape.ts).
- * - Not in MIGR, so not exported: system messages, room files, the use table and the old
- *   room info texts (`roominfo`); the derived indexes are rebuilt on import.
+ * - Not in MIGR: system messages and room files (`export` writes them beside the document,
+ *   see export_files.ts), the use table and the old room info texts (`roominfo`); the
+ *   derived indexes are rebuilt on import.
  * - A visit's `v_lastseen` goes into `v_seen` when its seen set is empty, as 902 writes it;
  *   a visit with both (native ctdlsync data, never 902's) also gets a `<v_lastseen>` element.
  *
@@ -26,6 +28,8 @@ import { parseMessage } from "../message/message.ts";
 import {
   el,
   floorToMigr,
+  isStoredPassword,
+  lockedPassword,
   messageToMigr,
   roomToMigr,
   userToMigr,
@@ -37,12 +41,29 @@ import { readAllConfig } from "../store/control.ts";
 import { contentTypeOf, getMeta } from "../store/messages.ts";
 import type { Store } from "../store/store.ts";
 import { TABLES, type User } from "../store/tables.ts";
+import { userKey } from "../store/users.ts";
 
 /** The REV_LEVEL our documents claim: the shapes are 902's. */
 export const EXPORT_VERSION = 902;
 
 /** Elements written, by name; filled in while the document streams. */
 export type ExportCounts = Record<string, number>;
+
+/** How an export writes passwords. It never writes one that logs in. */
+export interface ExportOptions {
+  /**
+   * Chosen clear-text passwords by user key (`userKey(name)`), for `export --passwords`. Every
+   * other account gets a random locked value recorded nowhere (counted as
+   * `passwords to set`).
+   */
+  passwords?: Map<string, string>;
+  /**
+   * Also carry each stored hash in `u_ctdlsync_password`, which a real Citadel ignores, so a
+   * ctdlsync importing the document keeps every login. On for the wire `MIGR export` (an
+   * Aide's fallback pull from ctdlsync); off for `export --migr`.
+   */
+  carryHashes?: boolean;
+}
 
 function progress(pct: number): string {
   return `<progress>${pct}</progress>\n`;
@@ -67,6 +88,7 @@ function byCitadelKey(a: User, b: User): number {
 export async function* exportMigr(
   store: Store,
   counts: ExportCounts = {},
+  opts: ExportOptions = { carryHashes: true },
 ): AsyncGenerator<string> {
   const bump = (name: string) => counts[name] = (counts[name] ?? 0) + 1;
   yield `<?xml version="1.0" encoding="UTF-8" ?>\n<citadel_migrate_data>\n` +
@@ -88,7 +110,12 @@ export async function* exportMigr(
   for await (const rec of store.list("users")) users.push(TABLES.users.codec.decode(rec.value));
   users.sort(byCitadelKey);
   for (const u of users) {
-    yield userToMigr(u);
+    const chosen = opts.passwords?.get(userKey(u.fullname));
+    // The blank record 902 keeps for user 0 has no password to protect.
+    const password = u.fullname === "" ? "" : chosen ?? lockedPassword();
+    if (u.fullname !== "" && chosen === undefined) bump("passwords to set");
+    const carried = opts.carryHashes && isStoredPassword(u.password) ? u.password : undefined;
+    yield userToMigr(u, password, carried);
     bump("user");
   }
   yield progress(7) + progress(12);
@@ -153,7 +180,11 @@ export async function* exportMigr(
  * `ctdlsync export`: writes the document to `path` through a temporary file renamed into place
  * at the end, so an interrupted export never leaves a file that looks complete.
  */
-export async function exportMigrFile(store: Store, path: string): Promise<ExportCounts> {
+export async function exportMigrFile(
+  store: Store,
+  path: string,
+  opts: ExportOptions = {},
+): Promise<ExportCounts> {
   const counts: ExportCounts = {};
   const tmp = `${path}.partial-${crypto.randomUUID().slice(0, 8)}`;
   const file = await Deno.open(tmp, { write: true, createNew: true });
@@ -161,7 +192,7 @@ export async function exportMigrFile(store: Store, path: string): Promise<Export
   const encoder = new TextEncoder();
   try {
     let buf = "";
-    for await (const piece of exportMigr(store, counts)) {
+    for await (const piece of exportMigr(store, counts, opts)) {
       buf += piece;
       if (buf.length >= 256 * 1024) {
         await writer.write(encoder.encode(buf));

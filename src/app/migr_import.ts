@@ -45,6 +45,8 @@ export interface ImportReport {
   /** Clear-text passwords hashed (PBKDF2) and the wall time that took. */
   passwordsHashed: number;
   hashSeconds: number;
+  /** Accounts exported without a password (a locked value): they need one set here. */
+  locked: number;
   /** Elements read, by name (`config`, `user`, ..., `msglist pointers`). */
   elements: Record<string, number>;
   /** Records in each table after the import. */
@@ -74,13 +76,6 @@ const EMPTY = new Uint8Array(0);
 const MAX_WARNINGS = 50;
 /** Users waiting for their hash before the reader stops to let hashing catch up. */
 const MAX_USERS_WAITING = 10_000;
-
-/**
- * Our own export writes the stored hash into `u_password` (we never keep clear text). Citadel
- * passwords are at most 31 bytes, so a longer string of exactly this shape is one of ours and
- * is kept as is instead of being hashed a second time.
- */
-const OWN_HASH = /^pbkdf2-sha256\$\d{1,9}\$[A-Za-z0-9+/=]{4,}\$[A-Za-z0-9+/=]{4,}$/;
 
 class MigrImporter {
   readonly store: Store;
@@ -114,6 +109,7 @@ class MigrImporter {
       seconds: 0,
       passwordsHashed: 0,
       hashSeconds: 0,
+      locked: 0,
       elements: {},
       tables: Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>,
       expected: {},
@@ -200,15 +196,16 @@ class MigrImporter {
   }
 
   async user(rec: MigrRecord): Promise<void> {
-    const user = userFromMigr(rec, this.onUnknown);
+    const { user, password: kind } = userFromMigr(rec, this.onUnknown);
     this.count("user");
     const key = userKey(user.fullname);
     if (this.userKeys.has(key)) {
       this.warn(`line ${rec.line}: user ${quoteSnippet(user.fullname)} repeats an earlier key`);
     }
     this.userKeys.add(key);
+    if (kind === "locked") this.report.locked++;
+    if (kind !== "clear") return await this.putUser(user);
     const clear = user.password;
-    if (clear === "" || OWN_HASH.test(clear)) return await this.putUser(user);
     // Hashing runs on the runtime's worker threads while the document goes on streaming;
     // the user is written when its hash is done (never with the clear text).
     const job: Promise<void> = this.limiter.run(async () => {

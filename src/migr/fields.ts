@@ -108,30 +108,89 @@ function fieldsXml<T extends object>(
   value: T,
   omit: (field: string, value: T) => boolean = () => false,
   map: (field: string, v: number | string) => number | string = (_, v) => v,
+  after: (field: string) => string = () => "",
 ): string {
   const row = value as Record<string, number | string>;
   let out = "";
   for (const f of schema.fields) {
     if (!f.migr || omit(f.name, value)) continue;
-    out += el(f.migr, map(f.name, row[f.name]));
+    out += el(f.migr, map(f.name, row[f.name])) + after(f.name);
   }
   return out;
 }
 
-/** A `<user>` element as a user record (schema defaults for what it lacks). */
-export function userFromMigr(rec: MigrRecord, onUnknown: OnUnknown): User {
-  const { given } = readRecord(rec, USER, { required: ["u_usernum", "u_fullname"], onUnknown });
-  if (given.uid === UID_NONE_EXPORTED) given.uid = -1;
-  return withDefaults(USER, given);
+/**
+ * A stored password hash of ours: `pbkdf2-sha256$<iterations>$<salt>$<hash>`. Citadel
+ * passwords are at most 31 bytes, so a longer string of this shape is never a clear password.
+ */
+export const OWN_HASH = /^pbkdf2-sha256\$\d{1,9}\$[A-Za-z0-9+/=]{4,}\$[A-Za-z0-9+/=]{4,}$/;
+
+/**
+ * The `u_password` our exports write for an account whose password is not given: 144 random
+ * bits, recorded nowhere, 31 bytes (all of it kept by 902). A Citadel importing the file gets
+ * an account nobody can open until an Aide sets a password; our importer recognises the
+ * shape and stores a password that matches nothing.
+ */
+export const LOCKED_PASSWORD = /^locked-[A-Za-z0-9_-]{24}$/;
+
+/** A fresh unguessable locked value (see {@link LOCKED_PASSWORD}). */
+export function lockedPassword(): string {
+  return "locked-" + crypto.getRandomValues(new Uint8Array(18)).toBase64({ alphabet: "base64url" });
 }
 
-/** A user as 902's `<user>`: no `u_emailaddrs` when there are none, uid -1 as 4294967295. */
-export function userToMigr(u: User): string {
+/** What a user record stores for a locked account: not a hash, so no password matches it. */
+export const LOCKED_STORED = "!locked";
+
+/**
+ * Where our wire `MIGR export` carries the stored password (hash, locked or empty), so a
+ * ctdlsync pulling from ctdlsync keeps every login as it was. Citadel's importer skips elements it does not know, so a real Citadel
+ * never sees it as a password.
+ */
+export const CARRIED_HASH = "u_ctdlsync_password";
+
+/** True for what a user record may store as its password: a hash of ours, locked, or none. */
+export function isStoredPassword(value: string): boolean {
+  return value === "" || value === LOCKED_STORED || OWN_HASH.test(value);
+}
+
+/** How a `<user>`'s password arrived: clear text to hash, one of our hashes, locked, none. */
+export type PasswordKind = "clear" | "hash" | "locked" | "none";
+
+/** A `<user>` element as a user record (schema defaults for what it lacks). */
+export function userFromMigr(
+  rec: MigrRecord,
+  onUnknown: OnUnknown,
+): { user: User; password: PasswordKind } {
+  const { given, keys } = readRecord(rec, USER, {
+    keys: [{ xml: CARRIED_HASH, type: "string" }],
+    required: ["u_usernum", "u_fullname"],
+    onUnknown,
+  });
+  if (given.uid === UID_NONE_EXPORTED) given.uid = -1;
+  const user = withDefaults(USER, given);
+  const carried = keys[CARRIED_HASH] as string | undefined;
+  if (carried !== undefined && isStoredPassword(carried)) {
+    return { user: { ...user, password: carried }, password: carried === "" ? "none" : "hash" };
+  }
+  if (OWN_HASH.test(user.password)) return { user, password: "hash" };
+  if (LOCKED_PASSWORD.test(user.password)) {
+    return { user: { ...user, password: LOCKED_STORED }, password: "locked" };
+  }
+  return { user, password: user.password === "" ? "none" : "clear" };
+}
+
+/**
+ * A user as 902's `<user>`: no `u_emailaddrs` when there are none, uid -1 as 4294967295.
+ * `password` is what goes into `u_password` (never the stored hash); `carriedHash`, when
+ * given, goes into {@link CARRIED_HASH} right after it.
+ */
+export function userToMigr(u: User, password: string, carriedHash?: string): string {
   return "<user>\n" + fieldsXml(
     USER,
     u,
     (f) => f === "emailaddrs" && u.emailaddrs === "",
-    (f, v) => f === "uid" && v === -1 ? UID_NONE_EXPORTED : v,
+    (f, v) => f === "uid" && v === -1 ? UID_NONE_EXPORTED : f === "password" ? password : v,
+    (f) => f === "password" && carriedHash !== undefined ? el(CARRIED_HASH, carriedHash) : "",
   ) + "</user>\n";
 }
 
