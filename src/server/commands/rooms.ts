@@ -1,3 +1,4 @@
+import { GETR_FIELDS, wireFields } from "../../schema/wire_orders.ts";
 import { CtdlError } from "../../errors.ts";
 import { fieldText } from "../../message/message.ts";
 import { readConfig } from "../../store/control.ts";
@@ -626,16 +627,11 @@ export const roomCommands: CommandTable = {
     async run(s) {
       const room = await roomAideRoom(s);
       const name = room.flags & RoomFlag.MAILBOX ? room.name.replace(/^\d+\./, "") : room.name;
-      const fields = [
+      const fields = wireFields(room, GETR_FIELDS, {
         name,
-        room.flags & RoomFlag.PASSWORDED ? room.password : "",
-        room.flags & RoomFlag.DIRECTORY ? room.dirname : "",
-        room.flags,
-        room.floor,
-        room.order,
-        room.defaultview,
-        room.flags2,
-      ];
+        password: room.flags & RoomFlag.PASSWORDED ? room.password : "",
+        dirname: room.flags & RoomFlag.DIRECTORY ? room.dirname : "",
+      });
       await s.reply(`200${flag(s)}${fields.join("|")}|`);
     },
   },
