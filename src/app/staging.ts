@@ -9,6 +9,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { CtdlError } from "../errors.ts";
 import { log } from "../log.ts";
+import { LOCK_FILE } from "../store/lock.ts";
 import { Store } from "../store/store.ts";
 
 /**
@@ -66,7 +67,7 @@ export async function removeStaleStaging(target: string): Promise<string[]> {
 }
 
 /** A store's own files (the KV file and SQLite's companions); nothing else may be replaced. */
-const STORE_FILE = /^ctdlsync\.kv(-wal|-shm|-journal)?$/;
+const STORE_FILE = /^ctdlsync\.(kv(-wal|-shm|-journal)?|lock)$/;
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.lstat(path).then(() => true, () => false);
@@ -135,13 +136,14 @@ export async function replaceStore<T>(
   }
   await checkReplaceable(target);
   if (!await exists(target)) {
-    // makeTempDir made it private (0700); a new data directory gets the usual 0755.
-    await Deno.chmod(stage, 0o755).catch(() => {});
+    // makeTempDir made it private (0700), as a store directory must be.
     await Deno.rename(stage, target);
     return result;
   }
   const mode = (await Deno.stat(target)).mode;
   if (mode !== null) await Deno.chmod(stage, mode & 0o7777).catch(() => {});
+  // The running command's lock goes along (a hard link), so DIR is never unlocked.
+  await Deno.link(join(target, LOCK_FILE), join(stage, LOCK_FILE)).catch(() => {});
   const old = join(parent, `.${basename(target)}.old-${crypto.randomUUID().slice(0, 8)}`);
   await Deno.rename(target, old);
   try {

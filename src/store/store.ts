@@ -1,5 +1,6 @@
 import { CtdlError } from "../errors.ts";
 import { decodeKey, digestHex, encodeKey, type KeyPart, recordHash } from "./_hash.ts";
+import { createPrivate, tighten } from "./file_mode.ts";
 import { isTableName, keyProblem, TABLE_NAMES, type TableName, TABLES } from "./tables.ts";
 
 /**
@@ -121,10 +122,11 @@ export class Store {
     const path = `${dir.replace(/\/+$/, "")}/${FILE_NAME}`;
     const exists = await Deno.stat(path).then(() => true, () => false);
     if (!exists && !opts.create) throw new CtdlError(571, `no ctdlsync store at ${dir}`);
-    if (!exists) await Deno.mkdir(dir, { recursive: true });
     let kv: Deno.Kv;
     try {
+      if (!exists) await createPrivate(dir, path);
       kv = await Deno.openKv(path);
+      await tighten(path);
     } catch (e) {
       throw new CtdlError(510, `cannot open store ${path}: ${(e as Error).message}`);
     }

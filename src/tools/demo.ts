@@ -1,4 +1,3 @@
-import { buildFixture, FIXTURE_USERS } from "../../fixtures/small.ts";
 import { pullSummary } from "../client/report.ts";
 import { runPull } from "../client/run_pull.ts";
 import { log } from "../log.ts";
@@ -6,6 +5,7 @@ import { CitadelServer } from "../server/server.ts";
 import { Store } from "../store/store.ts";
 import { TABLE_NAMES } from "../store/tables.ts";
 import { compareStores } from "./compare.ts";
+import { loadFixture } from "./load_fixture.ts";
 import { generateSystem } from "./seed.ts";
 
 /**
@@ -15,6 +15,7 @@ import { generateSystem } from "./seed.ts";
 export async function runDemo(opts: { messages?: number; keep?: boolean }): Promise<number> {
   const dir = await Deno.makeTempDir({ prefix: "ctdlsync-demo-" });
   log.quiet = true;
+  const { buildFixture, FIXTURE_USERS } = await loadFixture();
   const source = await Store.open(`${dir}/source`, { create: true });
   if (opts.messages === undefined) {
     console.log("source: the small fixture system");

@@ -3,17 +3,10 @@ import { Store } from "../../src/store/store.ts";
 import { TABLE_NAMES } from "../../src/store/tables.ts";
 import { spawnServe } from "../../src/tools/serve_process.ts";
 import { runCli } from "../_helpers.ts";
+import { oneLine } from "./_cli.ts";
 
 /** Any readable file serves as a password file where the password does not matter. */
 const PASSWORD_FILE = new URL(import.meta.url).pathname;
-
-/** A user mistake is one line on stderr, never a stack trace. */
-function oneLine(stderr: string): string {
-  const lines = stderr.trim().split("\n");
-  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
-  assert.ok(!/\bat .*\.ts:\d+/.test(stderr), "no stack trace");
-  return lines[0];
-}
 
 Deno.test("cli: usage and store errors are one line with a non-zero exit", async () => {
   const missing = await runCli("stats", "--data", "/nonexistent/ctdlsync-store");

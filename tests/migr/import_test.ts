@@ -369,7 +369,7 @@ Deno.test({
       assert.equal(json.tables.messages, 201);
       assert.equal(json.tables.users, 19);
       assert.deepEqual(json.unknown, {});
-      const text = await runCli("import", "--migr", EXPORT!, "--data", `${root}/data`);
+      const text = await runCli("import", "--migr", EXPORT!, "--data", `${root}/data`, "--force");
       assert.equal(text.code, 0, text.stderr);
       assert.match(text.stdout, /^imported a Citadel 902 MIGR export in /);
       assert.match(text.stdout, /\nmsglists +224\n/);
@@ -379,7 +379,10 @@ Deno.test({
         `${root}/cut.xml`,
         (await Deno.readTextFile(EXPORT!)).slice(0, 5000),
       );
-      const bad = await runCli("import", "--migr", `${root}/cut.xml`, "--data", `${root}/data`);
+      const bad = await runCli(
+        "import",
+        ...["--migr", `${root}/cut.xml`, "--data", `${root}/data`, "--force"],
+      );
       assert.equal(bad.code, 1);
       assert.equal(bad.stdout, "");
       assert.match(

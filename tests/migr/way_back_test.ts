@@ -72,7 +72,7 @@ Deno.test("way back: exported passwords never log in; --passwords sets chosen on
     r = await runCli("export", "--migr", xmlPath, "--data", src.dir, "--passwords", pwFile);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^${users - 2} accounts need a new password`, "m"));
-    r = await runCli("import", "--migr", xmlPath, "--data", join(root, "back"));
+    r = await runCli("import", "--migr", xmlPath, "--data", join(root, "back"), "--force");
     assert.equal(r.code, 0, r.stderr);
     back = await Store.open(join(root, "back"));
     srv = startServer(back);
