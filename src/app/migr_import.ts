@@ -31,51 +31,17 @@ import { floorOp, roomKey, roomOp } from "../store/rooms.ts";
 import type { Store } from "../store/store.ts";
 import { TABLE_NAMES, type TableName, TABLES, type User } from "../store/tables.ts";
 import { FloorFlag } from "../schema/flags.ts";
-import { hashPassword, userKey } from "../store/users.ts";
-import { cores, Limiter } from "./limiter.ts";
+import { userKey } from "../store/users.ts";
+import type { ImportOptions, ImportReport } from "./import_report.ts";
+import { PasswordHasher } from "./password_hasher.ts";
 import { type EuidEntry, fixRefcounts, rebuildIndexes } from "./migr_indexes.ts";
 import { PipelinedWriter } from "./pipelined_writer.ts";
 import { replaceStore } from "./staging.ts";
 
-/** What an import did: per table, records now in the store; what it could not place. */
-export interface ImportReport {
-  /** The export's `<version>` (Citadel's REV_LEVEL, e.g. "902"). */
-  version: string;
-  seconds: number;
-  /** Clear-text passwords hashed (PBKDF2) and the wall time that took. */
-  passwordsHashed: number;
-  hashSeconds: number;
-  /** Accounts exported without a password (a locked value): they need one set here. */
-  locked: number;
-  /** Elements read, by name (`config`, `user`, ..., `msglist pointers`). */
-  elements: Record<string, number>;
-  /** Records in each table after the import. */
-  tables: Record<TableName, number>;
-  /** Records each table should hold according to the document. */
-  expected: Partial<Record<TableName, number>>;
-  /** Elements, fields and attributes the importer does not know, by name, with counts. */
-  unknown: Record<string, number>;
-  warnings: string[];
-}
-
-/** Progress of a running import: the export's own `<progress>` percentage and counts. */
-export interface ImportProgress {
-  percent: number;
-  records: number;
-  line: number;
-}
-
-/** Options of an import. */
-export interface ImportOptions {
-  onProgress?: (p: ImportProgress) => void;
-  /** PBKDF2 hashes computed at once (default: the cores the runtime reports). */
-  hashConcurrency?: number;
-}
+export type { ImportOptions, ImportProgress, ImportReport } from "./import_report.ts";
 
 const EMPTY = new Uint8Array(0);
 const MAX_WARNINGS = 50;
-/** Users waiting for their hash before the reader stops to let hashing catch up. */
-const MAX_USERS_WAITING = 10_000;
 
 /**
  * The bytes of a `msg_text`: the built-in decoder (native, skips the CRLFs 902 puts every 68
@@ -101,22 +67,17 @@ class MigrImporter {
   readonly userKeys = new Set<string>();
   readonly messages = new Set<number>();
   readonly configKeys = new Set<string>();
-  readonly hashing = new Set<Promise<void>>();
-  readonly hashed: User[] = [];
-  readonly limiter: Limiter;
-  hashError: unknown;
+  readonly hasher: PasswordHasher;
   fqdn = "";
   records = 0;
   listsAfterMessages = false;
-  hashStart = 0;
-  hashEnd = 0;
   extraWarnings = 0;
 
   constructor(store: Store, opts: ImportOptions) {
     this.store = store;
     this.writer = new PipelinedWriter(store);
     this.opts = opts;
-    this.limiter = new Limiter(opts.hashConcurrency ?? cores());
+    this.hasher = new PasswordHasher(opts.hashConcurrency);
     this.report = {
       version: "",
       seconds: 0,
@@ -148,7 +109,7 @@ class MigrImporter {
 
   async record(rec: MigrRecord): Promise<void> {
     this.records++;
-    if (this.hashed.length > 0) await this.putHashedUsers();
+    if (this.hasher.ready) { for (const u of this.hasher.take()) await this.putUser(u); }
 
     switch (rec.name) {
       case "version":
@@ -218,26 +179,8 @@ class MigrImporter {
     this.userKeys.add(key);
     if (kind === "locked") this.report.locked++;
     if (kind !== "clear") return await this.putUser(user);
-    const clear = user.password;
-    // Hashing runs on the runtime's worker threads while the document goes on streaming;
-    // the user is written when its hash is done (never with the clear text).
-    const job: Promise<void> = this.limiter.run(async () => {
-      const start = performance.now();
-      if (this.hashStart === 0) this.hashStart = start;
-      const password = await hashPassword(clear);
-      this.hashEnd = Math.max(this.hashEnd, performance.now());
-      this.report.passwordsHashed++;
-      this.hashed.push({ ...user, password });
-    }).catch((e) => {
-      this.hashError ??= e;
-    }).finally(() => this.hashing.delete(job));
-    this.hashing.add(job);
-    while (this.hashing.size >= MAX_USERS_WAITING) await Promise.race(this.hashing);
-  }
-
-  async putHashedUsers(): Promise<void> {
-    if (this.hashError) throw this.hashError;
-    for (const user of this.hashed.splice(0)) await this.putUser(user);
+    // Hashed on worker threads while the document goes on streaming; written when done.
+    await this.hasher.submit(user);
   }
 
   async putUser(user: User): Promise<void> {
@@ -357,8 +300,7 @@ class MigrImporter {
   }
 
   async finish(started: number): Promise<ImportReport> {
-    while (this.hashing.size > 0) await Promise.race(this.hashing);
-    await this.putHashedUsers();
+    for (const u of await this.hasher.drain()) await this.putUser(u);
     await this.writer.flush();
     if (this.listsAfterMessages) await fixRefcounts(this.store, this.refcounts);
     let dangling = 0;
@@ -394,7 +336,8 @@ class MigrImporter {
       }
     }
     if (this.extraWarnings > 0) r.warnings.push(`... and ${this.extraWarnings} more warnings`);
-    r.hashSeconds = Math.round(this.hashEnd - this.hashStart) / 1000;
+    r.passwordsHashed = this.hasher.hashed;
+    r.hashSeconds = this.hasher.seconds;
     r.seconds = Math.round(performance.now() - started) / 1000;
     return r;
   }
