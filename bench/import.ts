@@ -4,7 +4,10 @@
  * document's password hashes done concurrently (issue 13's targets: import >= 10 MB/s, and
  * a 70-user / 3,300-message document within 1.5x of its hashes).
  *
- *   deno run -A --unstable-kv bench/import.ts [--mb 50] [--shape real] [--seed 1] [--keep]
+ *   deno run -A --unstable-kv bench/import.ts [--mb 50] [--shape real] [--file F] [--seed 1]
+ *     [--keep] [--both]
+ *
+ * `--both` prints {@link runImportBench}'s figures (what `bench/bench.ts` shows).
  *
  * `--shape real` is the shape of the real system issue 13 measured (70 users with clear
  * passwords, 596 rooms, 3,300 messages, about 3.4 MB); otherwise `--mb` sets the size.
@@ -191,6 +194,45 @@ export async function measureImport(path: string): Promise<ImportFigures> {
   }
 }
 
+/** The figures `bench/bench.ts` prints, under the keys of its `--json` object. */
+export interface ImportBenchFigures {
+  /** Import and parse-only MB/s of a generated document of `mb` MB (200 users). */
+  import_mb_s: number;
+  parse_mb_s: number;
+  /** The 70-user / 3,300-message document: import time over its hashes' time (target 1.5). */
+  import_hash_ratio: number;
+  import_real_s: number;
+  import_real_hash_s: number;
+}
+
+/**
+ * Generates both documents (a size-driven one of `mb` MB and the real shape) in a temporary
+ * directory, measures each, and removes them: one call for `bench/bench.ts`.
+ */
+export async function runImportBench(
+  opts: { mb?: number; seed?: number } = {},
+): Promise<ImportBenchFigures> {
+  const dir = await Deno.makeTempDir({ prefix: "ctdlsync-bench-doc-" });
+  try {
+    const big = join(dir, "big.xml");
+    await writeMigrDocument(big, { bytes: (opts.mb ?? 50) * 1e6, seed: opts.seed ?? 1 });
+    const b = await measureImport(big);
+    await Deno.remove(big);
+    const real = join(dir, "real.xml");
+    await writeMigrDocument(real, { ...REAL_SHAPE, seed: opts.seed ?? 1 });
+    const r = await measureImport(real);
+    return {
+      import_mb_s: b.import_mb_s,
+      parse_mb_s: b.parse_mb_s,
+      import_hash_ratio: r.hash_ratio,
+      import_real_s: r.import_s,
+      import_real_hash_s: r.hash_s,
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -200,9 +242,14 @@ if (import.meta.main) {
       file: { type: "string" },
       seed: { type: "string", default: "1" },
       keep: { type: "boolean", default: false },
+      both: { type: "boolean", default: false },
     },
   });
   log.quiet = true;
+  if (values.both) {
+    console.log(JSON.stringify(await runImportBench({ mb: Number(values.mb) })));
+    Deno.exit(0);
+  }
   const dir = await Deno.makeTempDir({ prefix: "ctdlsync-bench-doc-" });
   try {
     let path = values.file;
