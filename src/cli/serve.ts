@@ -25,7 +25,8 @@ export const serve: Command = {
     if ((f["tls-cert"] === undefined) !== (f["tls-key"] === undefined)) {
       throw new UsageError("--tls-cert and --tls-key go together");
     }
-    const idleSeconds = int(f, "idle", 900);
+    // Given, --idle wins; else the store's c_sleeping applies (900 s when unset).
+    const idleSeconds = f.idle === undefined ? undefined : int(f, "idle", 900);
     return await withLockedStore(need(f, "data"), "serve", { create: true }, async (store) => {
       const server = new CitadelServer(store, {
         hostname: m[1] ?? (m[2] || "127.0.0.1"),
