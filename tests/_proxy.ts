@@ -1,11 +1,18 @@
 /**
  * A loopback TCP proxy for robustness tests: it forwards a client to a server and can cut
  * the server-to-client stream after N bytes (a dropped connection mid-chunk) or flip one
- * byte at offset N (corruption on the wire).
+ * byte at offset N (corruption on the wire); `flipUpAt` flips the lowest bit of the byte at
+ * offset N of the client-to-server stream (a damaged command: `SYNC` becomes `RYNC`).
  */
 export function startProxy(
   target: { hostname: string; port: number },
-  opts: { cutAfter?: number; flipAt?: number },
+  opts: {
+    cutAfter?: number;
+    flipAt?: number;
+    flipUpAt?: number;
+    /** Runs before each client-to-server block is passed on (to act on what the client sent). */
+    beforeUp?: (block: Uint8Array) => Promise<void>;
+  },
 ) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns: Deno.Conn[] = [];
@@ -13,7 +20,8 @@ export function startProxy(
     for await (const client of listener) {
       const server = await Deno.connect(target);
       conns.push(client, server);
-      pump(client, server, {}).catch(() => {});
+      pump(client, server, { flipAt: opts.flipUpAt, mask: 0x01, before: opts.beforeUp })
+        .catch(() => {});
       pump(server, client, opts).catch(() => {});
     }
   })().catch(() => {});
@@ -33,7 +41,16 @@ export function startProxy(
   };
 }
 
-async function pump(from: Deno.Conn, to: Deno.Conn, opts: { cutAfter?: number; flipAt?: number }) {
+async function pump(
+  from: Deno.Conn,
+  to: Deno.Conn,
+  opts: {
+    cutAfter?: number;
+    flipAt?: number;
+    mask?: number;
+    before?: (block: Uint8Array) => Promise<void>;
+  },
+) {
   let seen = 0;
   const buf = new Uint8Array(64 * 1024);
   try {
@@ -41,8 +58,9 @@ async function pump(from: Deno.Conn, to: Deno.Conn, opts: { cutAfter?: number; f
       const n = await from.read(buf);
       if (n === null) break;
       let chunk = buf.slice(0, n);
+      await opts.before?.(chunk);
       if (opts.flipAt !== undefined && opts.flipAt >= seen && opts.flipAt < seen + n) {
-        chunk[opts.flipAt - seen] ^= 0x20;
+        chunk[opts.flipAt - seen] ^= opts.mask ?? 0x20;
       }
       if (opts.cutAfter !== undefined && seen + n >= opts.cutAfter) {
         chunk = chunk.subarray(0, opts.cutAfter - seen);
