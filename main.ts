@@ -12,6 +12,7 @@ import { demo } from "./src/cli/demo.ts";
 import { Exit, reportError } from "./src/cli/exit.ts";
 import { exportCommand } from "./src/cli/export.ts";
 import { importCommand } from "./src/cli/import.ts";
+import { mirror } from "./src/cli/mirror.ts";
 import { pull } from "./src/cli/pull.ts";
 import { exitOnInterrupt } from "./src/cli/signals.ts";
 import { seed } from "./src/cli/seed.ts";
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   stats,
   import: importCommand,
   export: exportCommand,
+  mirror,
   demo,
 };
 

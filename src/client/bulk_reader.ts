@@ -9,9 +9,13 @@ import type { CitadelClient } from "./connection.ts";
  * refused in the middle of a pull: the pull must be run again (exit 3).
  */
 export class TransferError extends Error {
-  constructor(reason: string) {
+  /** The server's reply code when it refused the command outright (before any data). */
+  readonly refusedWith?: number;
+
+  constructor(reason: string, refusedWith?: number) {
     super(reason);
     this.name = "TransferError";
+    this.refusedWith = refusedWith;
   }
 }
 
@@ -27,6 +31,8 @@ export interface BulkRecord {
 export interface BulkHeader {
   stamp: number;
   storeId: string;
+  /** Every `key=value` header line (room replies add `room` and `seen`). */
+  fields: Record<string, string>;
 }
 
 /**
@@ -42,7 +48,7 @@ export async function* readBulk(
   onHeader: (h: BulkHeader) => void,
 ): AsyncGenerator<BulkRecord> {
   const first = await wireStep(table, () => client.command(command));
-  if (first.code !== 100) throw new TransferError(`${command}: ${first.line}`);
+  if (first.code !== 100) throw new TransferError(`${command}: ${first.line}`, first.code);
   const header: Record<string, string> = {};
   const decoder = new RecordDecoder();
   let count = 0;
@@ -117,7 +123,7 @@ export async function* readBulk(
     if (!Number.isSafeInteger(stamp) || !header.storeid) {
       throw new TransferError(`${table}: reply header lacks stamp or storeid`);
     }
-    onHeader({ stamp, storeId: header.storeid });
+    onHeader({ stamp, storeId: header.storeid, fields: header });
   }
 }
 
