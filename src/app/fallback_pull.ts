@@ -18,7 +18,7 @@
  * @module
  */
 
-import { TransferError } from "../client/bulk_reader.ts";
+import { TransferError } from "../client/transfer_error.ts";
 import { CitadelClient, ConnectionError } from "../client/connection.ts";
 import type { TableReport } from "../client/pull.ts";
 import { humanBytes } from "../client/report.ts";
