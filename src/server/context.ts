@@ -9,8 +9,8 @@ export interface ServerOptions {
   port: number;
   /**
    * Seconds a connection may stay silent before it is closed, and a stalled write may take
-   * (a TLS handshake gets the same, at most 30 s). Given (`--idle`), it wins; unset, Citadel's `c_sleeping` applies
-   * when above 0, else 900.
+   * (a TLS handshake gets the same, at most 30 s). Given (`--idle`), it wins; unset,
+   * Citadel's `c_sleeping` applies when above 0, else 900.
    */
   idleSeconds?: number;
   /** Answer SYNC/SNGL/ESNG; off makes the server look like a stock Citadel (530). */
