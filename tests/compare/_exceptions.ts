@@ -60,7 +60,7 @@ export const LOGIN_ROOMS = 7;
  */
 export function exceptionRules(
   bannerRooms: Set<string>,
-  creuNeverLoggedIn: number,
+  creuNeverLoggedIn = 0,
 ): ExceptionRule[] {
   return [
     {
