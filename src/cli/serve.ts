@@ -1,3 +1,4 @@
+import { exportMigr } from "../app/migr_export.ts";
 import { CitadelServer, DEFAULT_PORT } from "../server/server.ts";
 import { int, need, parseFlags, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
@@ -32,6 +33,9 @@ export const serve: Command = {
         port: Number(m[3]),
         idleSeconds,
         sync: f["no-sync"] !== true,
+        // MIGR export is application code; the server gets it from here (layers: server/
+        // never imports src/app/).
+        migrExport: exportMigr,
         tls: f["tls-cert"]
           ? { certFile: f["tls-cert"] as string, keyFile: f["tls-key"] as string }
           : undefined,
