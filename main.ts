@@ -12,6 +12,7 @@ import { demo } from "./src/cli/demo.ts";
 import { Exit, reportError } from "./src/cli/exit.ts";
 import { exportCommand } from "./src/cli/export.ts";
 import { importCommand } from "./src/cli/import.ts";
+import { promote } from "./src/cli/promote.ts";
 import { pull } from "./src/cli/pull.ts";
 import { exitOnInterrupt } from "./src/cli/signals.ts";
 import { seed } from "./src/cli/seed.ts";
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   pull,
   verify,
   status,
+  promote,
   seed,
   stats,
   import: importCommand,

@@ -1,63 +1,16 @@
-import { CitadelClient } from "../client/connection.ts";
 import { runFallbackPull } from "../client/fallback.ts";
 import { progressLine, pullSummary } from "../client/report.ts";
 import { runPull } from "../client/run_pull.ts";
-import { sourceInfo } from "../client/pull.ts";
 import { Code, CtdlError } from "../errors.ts";
-import { readOrigin, writeLastPull, writeOrigin } from "../store/origin.ts";
+import { writeLastPull, writeOrigin } from "../store/origin.ts";
 import { Store } from "../store/store.ts";
-import { TABLE_NAMES } from "../store/tables.ts";
 import { int, need, parseFlags, progressWriter, tablesFlag, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
 import { errorExit, Exit } from "./exit.ts";
 import { withLock } from "./locked.ts";
-import { SOURCE_FLAGS, type SourceOpts, sourceOpts } from "./source.ts";
-
-/** The source store's id, asked without single-user mode (to check a store's origin). */
-async function sourceStoreId(opts: SourceOpts): Promise<string> {
-  const client = await CitadelClient.connect(opts.from, { tls: opts.tls });
-  try {
-    await client.login(opts.user, opts.password);
-    return (await sourceInfo(client)).storeId;
-  } catch (e) {
-    if (e instanceof CtdlError && e.code === Code.CMD_NOT_SUPPORTED) return ""; // no SYNC: the fallback pull
-    throw e;
-  } finally {
-    await client.quit().catch(() => client.close());
-  }
-}
-
-/**
- * Refuses to replace a store that holds data from elsewhere (another source, an import, a
- * seed) unless `--force` says so.
- */
-async function checkOrigin(store: Store, opts: SourceOpts, force: boolean): Promise<void> {
-  if (force || await store.stamp() === 0) return;
-  // A store pulled before origins were recorded still names its source in its checkpoints.
-  const origin = await readOrigin(store) ??
-    await pulledStoreId(store).then((id) => id ? { source: "an earlier pull", storeId: id } : null);
-  if (origin && origin.source === opts.from && !origin.storeId) return;
-  if (origin?.storeId) {
-    const id = await sourceStoreId(opts);
-    if (id === origin.storeId || (id === "" && origin.source === opts.from)) return;
-  }
-  const what = origin
-    ? `${origin.source}${origin.storeId ? ` (store ${origin.storeId})` : ""}`
-    : "local data (seeded or written here)";
-  throw new UsageError(
-    `${store.path.replace(/\/ctdlsync\.kv$/, "")} holds ${what}, ` +
-      `not a copy of ${opts.from}; --force replaces it`,
-  );
-}
-
-/** The source's store id as the pull's checkpoints recorded it ("" for a fallback pull). */
-async function pulledStoreId(store: Store): Promise<string> {
-  for (const t of TABLE_NAMES) {
-    const cp = await store.getMeta<{ storeId: string }>(["checkpoint", t]);
-    if (cp?.storeId) return cp.storeId;
-  }
-  return "";
-}
+import { SOURCE_FLAGS, sourceOpts } from "./source.ts";
+import { pullFollow } from "./follow.ts";
+import { checkOrigin, pulledStoreId } from "./origin_check.ts";
 
 /** Writes origin and last-pull result after a pull, into whatever store DIR now holds. */
 async function record(dir: string, from: string, code: number, result: string): Promise<void> {
@@ -78,7 +31,8 @@ export const pull: Command = {
   interrupted: "interrupted; rerun to resume",
   usage: `pull --from HOST:PORT --user NAME --password-file F --data DIR [--tls]
           [--tables LIST] [--dry-run] [--json] [--wait SECS] [--expire SECS] [--force]
-          [--migr-file F]   (source without SYNC: MIGR export made on the old host)`,
+          [--migr-file F]   (source without SYNC: MIGR export made on the old host)
+          [--follow]        (stay connected and apply every change as it lands: a replica)`,
   async run(args) {
     const f = parseFlags(args, {
       ...SOURCE_FLAGS,
@@ -88,9 +42,11 @@ export const pull: Command = {
       expire: "string",
       "migr-file": "string",
       force: "boolean",
+      follow: "boolean",
     });
     const opts = await sourceOpts(f);
     const dir = need(f, "data");
+    if (f.follow === true) return await pullFollow(dir, opts, f.force === true);
     const tables = tablesFlag(f);
     const wait = int(f, "wait", 120);
     const expire = int(f, "expire", 500);

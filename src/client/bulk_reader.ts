@@ -45,7 +45,6 @@ export async function* readBulk(
   let count = 0;
   let digest = 0n;
   let headerDone = false;
-  const def = TABLES[table];
   while (true) {
     let frame;
     try {
@@ -91,24 +90,8 @@ export async function* readBulk(
       throw e;
     }
     for (const r of recs) {
-      let key: KeyPart[];
-      try {
-        key = decodeKey(r.key);
-      } catch (e) {
-        throw new TransferError(`${table}: bad record key: ${(e as Error).message}`);
-      }
-      const problem = keyProblem(def, key);
-      if (problem) throw new TransferError(`${table}: ${problem}`);
-      if (r.value) {
-        try {
-          def.codec.decode(r.value);
-        } catch (e) {
-          throw new TransferError(
-            `${table}: record ${JSON.stringify(key)}: ${(e as Error).message}`,
-          );
-        }
-        digest = BigInt.asUintN(64, digest + recordHash(r.key, r.value));
-      }
+      const key = checkedKey(table, decodeWireKey(table, r.key), r.value);
+      if (r.value) digest = BigInt.asUintN(64, digest + recordHash(r.key, r.value));
       count++;
       yield { key, value: r.value, stamp: r.stamp, size: r.key.length + (r.value?.length ?? 0) };
     }
@@ -122,4 +105,31 @@ export async function* readBulk(
     }
     onHeader({ stamp, storeId: header.storeid });
   }
+}
+
+/** Decodes a record's key bytes (JSON); damage raises TransferError naming `where`. */
+export function decodeWireKey(where: string, bytes: Uint8Array): KeyPart[] {
+  try {
+    return decodeKey(bytes);
+  } catch (e) {
+    throw new TransferError(`${where}: bad record key: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Checks one received record against its table: the key's shape and, for a put, that the
+ * value decodes with the table's codec. Returns the key; damage raises TransferError.
+ */
+export function checkedKey(table: TableName, key: KeyPart[], value: Uint8Array | null): KeyPart[] {
+  const def = TABLES[table];
+  const problem = keyProblem(def, key);
+  if (problem) throw new TransferError(`${table}: ${problem}`);
+  if (value) {
+    try {
+      def.codec.decode(value);
+    } catch (e) {
+      throw new TransferError(`${table}: record ${JSON.stringify(key)}: ${(e as Error).message}`);
+    }
+  }
+  return key;
 }

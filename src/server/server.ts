@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { CtdlError } from "../errors.ts";
+import { Code, CtdlError } from "../errors.ts";
 import { log } from "../log.ts";
 import { readConfig } from "../store/control.ts";
 import type { Store } from "../store/store.ts";
@@ -19,6 +19,11 @@ export interface ServerOptions {
   sync: boolean;
   /** PEM files for a TLS listener instead of plain TCP. */
   tls?: { certFile: string; keyFile: string };
+  /**
+   * `HOST:PORT` of the source this store follows (a live replica): every write from a
+   * client session is refused with a reply naming it; the follower's own writes pass.
+   */
+  replicaOf?: string;
 }
 
 /** The default listen address: Citadel's port is 504; unprivileged, we take 5040. */
@@ -56,6 +61,12 @@ export class CitadelServer {
     // the one place single-user mode refuses it.
     store.writeGuard = () => {
       const session = this.#current.getStore();
+      if (session && this.options.replicaOf) {
+        throw new CtdlError(
+          Code.NOT_HERE,
+          `read-only replica of ${this.options.replicaOf}; write there`,
+        );
+      }
       if (!this.singleUser.mayWrite(session)) {
         throw new CtdlError(552, "The system is in single-user mode; writes are refused.");
       }

@@ -55,6 +55,7 @@ export class Session {
   readonly state = new Map<string, unknown>();
   #busy = false;
   #closing = false;
+  readonly #closeCtl = new AbortController();
   #conn: Deno.Conn;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Resolves when the session's loop has ended. */
@@ -113,9 +114,18 @@ export class Session {
     return this.user;
   }
 
+  /**
+   * Aborts when the session is asked to close, so a command that runs until told to stop
+   * (the follow feed) can end and let the session go.
+   */
+  get closeSignal(): AbortSignal {
+    return this.#closeCtl.signal;
+  }
+
   /** Asks the session to end: right away if idle, else after the running command. */
   close(): void {
     this.#closing = true;
+    this.#closeCtl.abort();
     if (!this.#busy) void this.reader.cancel();
   }
 
@@ -144,6 +154,8 @@ export class Session {
     const secs = this.server.options.idleSeconds;
     if (secs > 0) {
       this.#idleTimer = setTimeout(() => {
+        // A command still running (a follow feed streams for hours) is not idleness.
+        if (this.#busy) return this.#armIdle();
         log.info(`session ${this.id}: idle for ${secs} s, closing`);
         this.close();
       }, secs * 1000);

@@ -235,12 +235,17 @@ export class Store {
   }
 
   /**
-   * Everything that changed in a table after stamp `since`, in stamp order: live records
-   * and tombstones. A range read over the table's change log, not a scan of the table.
+   * Everything that changed in a table after stamp `since` (up to `upTo`, inclusive), in
+   * stamp order: live records and tombstones. A range read over the table's change log,
+   * not a scan of the table.
    */
-  async *changes(table: TableName, since: number): AsyncGenerator<Change> {
+  async *changes(
+    table: TableName,
+    since: number,
+    upTo = Number.MAX_SAFE_INTEGER - 1,
+  ): AsyncGenerator<Change> {
     const iter = this.kv.list<LogEntry>(
-      { start: ["l", table, since + 1], end: ["l", table, Number.MAX_SAFE_INTEGER] },
+      { start: ["l", table, since + 1], end: ["l", table, upTo + 1] },
       { batchSize: 500 },
     );
     let batch: [number, LogEntry][] = [];

@@ -19,14 +19,15 @@ export function freePort(): number {
 }
 
 /**
- * Starts `ctdlsync serve --data DIR` on a free loopback port and resolves once it accepts
- * connections (or throws after 10 s).
+ * Starts `ctdlsync serve --data DIR` on a loopback port (`port`, or a free one) with any
+ * `args` added (e.g. `--replica-of`), and resolves once it accepts connections (or throws
+ * after 10 s).
  */
 export async function spawnServe(
   dataDir: string,
-  opts: { log?: boolean } = {},
+  opts: { log?: boolean; port?: number; args?: string[] } = {},
 ): Promise<ServeProcess> {
-  const port = freePort();
+  const port = opts.port ?? freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -38,6 +39,7 @@ export async function spawnServe(
       dataDir,
       "--listen",
       `127.0.0.1:${port}`,
+      ...(opts.args ?? []),
     ],
     stdout: "null",
     stderr: opts.log ? "piped" : "null",

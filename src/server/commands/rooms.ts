@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { fieldText } from "../../message/message.ts";
 import { readConfig } from "../../store/control.ts";
 import { getMessage } from "../../store/messages.ts";
@@ -191,8 +191,9 @@ async function gotoRoom(s: Session, args: string[]): Promise<void> {
       try {
         visit = await updateVisit(s, room, want);
       } catch (e) {
-        // Single-user mode refuses the write; Citadel would still let the user in.
-        if (!(e instanceof CtdlError && e.code === 552)) throw e;
+        // Single-user mode (or a read-only replica) refuses the write; Citadel would still
+        // let the user in.
+        if (!(e instanceof CtdlError && (e.code === 552 || e.code === Code.NOT_HERE))) throw e;
       }
     }
   }

@@ -12,6 +12,7 @@ import { ChunkWriter } from "../../wire/chunks.ts";
 import { fromHex } from "../../wire/hex.ts";
 import { encodeRecord } from "../../wire/record_stream.ts";
 import type { CommandTable, Session } from "../session.ts";
+import { followFeed } from "./follow.ts";
 
 /** The info line for one table: `table|count|digest|stamp|bytes`. */
 async function infoLine(store: Store, table: TableName): Promise<string> {
@@ -83,7 +84,8 @@ async function* asChanges(store: Store, table: TableName, opts: { after?: KeyPar
 /**
  * `SYNC <table>|<action>[|arg]`: the sync source. Actions: info, getall, range|<key hex>
  * (records after a key: resume of getall), since|<stamp> (changes and tombstones after a
- * stamp), get|<key hex>. `SYNC all|info` lists every table's info line.
+ * stamp), get|<key hex>. `SYNC all|info` lists every table's info line; `SYNC all|follow`
+ * is the live change feed (follow.ts).
  */
 export const syncCommands: CommandTable = {
   SYNC: {
@@ -98,6 +100,7 @@ export const syncCommands: CommandTable = {
         await s.listing(`${store.id}|${await store.stamp()}`, lines);
         return;
       }
+      if (name === "all" && action === "follow") return await followFeed(s, args);
       if (!isTableName(name)) throw new CtdlError(512, `unknown table '${name}'`);
       switch (action) {
         case "info":
