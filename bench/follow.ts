@@ -79,6 +79,21 @@ export async function measureFollowLag(
     const lags: number[] = [];
     const start = performance.now();
     let next = 0;
+    // The reader takes posts in the order their confirmations arrived.
+    const readAll = async (): Promise<void> => {
+      let i = 0;
+      while (i < total) {
+        if (i >= posted.length) {
+          await new Promise((r) => setTimeout(r, 1));
+          continue;
+        }
+        const lines = await readViaClient(reader, posted[i].n);
+        if (lines) {
+          lags.push(performance.now() - posted[i].at);
+          i++;
+        }
+      }
+    };
     // Each poster takes the next post once its time has come; a late post goes at once.
     await Promise.all(
       posters.map(async (c) => {
@@ -103,22 +118,6 @@ export async function measureFollowLag(
       follow_posts: total,
       follow_rate_achieved: round(total / elapsed),
     };
-
-    // The reader takes posts in the order their confirmations arrived.
-    async function readAll(): Promise<void> {
-      let i = 0;
-      while (i < total) {
-        if (i >= posted.length) {
-          await new Promise((r) => setTimeout(r, 1));
-          continue;
-        }
-        const lines = await readViaClient(reader, posted[i].n);
-        if (lines) {
-          lags.push(performance.now() - posted[i].at);
-          i++;
-        }
-      }
-    }
   } finally {
     await replica.stop();
     await source.stop();

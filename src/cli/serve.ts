@@ -42,7 +42,8 @@ export const serve: Command = {
     if ((f["tls-cert"] === undefined) !== (f["tls-key"] === undefined)) {
       throw new UsageError("--tls-cert and --tls-key go together");
     }
-    const idleSeconds = int(f, "idle", 900);
+    // Given, --idle wins; else the store's c_sleeping applies (900 s when unset).
+    const idleSeconds = f.idle === undefined ? undefined : int(f, "idle", 900);
     return await withLockedStore(need(f, "data"), "serve", { create: true }, async (store) => {
       if (replica) await checkFollowable(store, replica, f.force === true);
       const server = new CitadelServer(store, {

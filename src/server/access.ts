@@ -1,10 +1,11 @@
 import { CtdlError } from "../errors.ts";
 import { readConfig } from "../store/control.ts";
-import { getRoom, getVisit, mailboxName, RoomFlag, RoomFlag2, VisitFlag } from "../store/rooms.ts";
+import { getRoom, getVisit, RoomFlag, RoomFlag2, VisitFlag } from "../store/rooms.ts";
 import { isSeen, parseSeen } from "../store/seen_set.ts";
 import type { Reader, Store } from "../store/store.ts";
 import type { Room, User, Visit } from "../store/tables.ts";
 import { AxLevel } from "../store/users.ts";
+import { getMailbox, isMailboxForm } from "./mailbox.ts";
 import type { Session } from "./session.ts";
 
 /** UA_* access bits as LKRA and GOTO report them. */
@@ -152,8 +153,8 @@ export async function resolveRoom(
   const macro = Object.hasOwn(MACROS, wanted.toUpperCase())
     ? MACROS[wanted.toUpperCase()]
     : undefined;
-  const own = (n: string) =>
-    user && !/^\d{10}\./.test(n) ? getRoom(store, mailboxName(user.usernum, n)) : null;
+  // Only a real mailbox room (MAILBOX flag, the user's namespace) counts as the user's own.
+  const own = (n: string) => user && !isMailboxForm(n) ? getMailbox(store, user.usernum, n) : null;
   if (macro) {
     const target = macro.config
       ? await readConfig(store, macro.config, macro.fallback)

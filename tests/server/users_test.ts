@@ -170,7 +170,9 @@ Deno.test("users: LIST, QUSR and RWHO", async () => {
 
     assert.equal((await b.command("GOTO Upstairs Lounge")).code, 200);
     assert.equal((await s.command("GOTO _MAIL_")).code, 200);
-    const who = await anon.listing("RWHO");
+    // Without c_guest_logins, RWHO needs a login; client addresses are for Aides.
+    assert.equal((await anon.command("RWHO")).code, 520);
+    const who = await s.listing("RWHO");
     const rows = who.lines.map((l) => l.split("|"));
     assert.equal(rows.length, 3);
     for (const r of rows) assert.equal(r.length, 12, r.join("|"));

@@ -1,6 +1,7 @@
 import { CtdlError } from "../../errors.ts";
 import { configOp, readAllConfig, readConfig } from "../../store/control.ts";
 import type { Op } from "../../store/store.ts";
+import { subVerbs } from "../dispatch.ts";
 import type { CommandTable, Session } from "../session.ts";
 
 /**
@@ -111,7 +112,6 @@ async function confSet(s: Session): Promise<void> {
   // Refuse before 400: once the client has sent its lines, only silence may follow.
   s.server.store.writeGuard?.();
   await s.reply("400 Send configuration...");
-  await s.out.flush();
   const lines = await s.readListing(1000);
   const values: [string, string][] = [];
   // A short list leaves the later positions unchanged; unused positions are ignored.
@@ -127,40 +127,30 @@ async function confSet(s: Session): Promise<void> {
 
 /** Site configuration: CONF GET|SET (positional) and GETVAL|PUTVAL|LISTVAL (by key). */
 export const adminCommands: CommandTable = {
-  CONF: {
-    access: "aide",
-    async run(s, args) {
-      const sub = (args[0] ?? "").trim().toUpperCase();
-      switch (sub) {
-        case "GET":
-          return await confGet(s);
-        case "SET":
-          return await confSet(s);
-        case "GETVAL": {
-          const key = configKey(args[1]);
-          return await s.reply(`200 ${await readConfig(s.server.store, key)}|`);
-        }
-        case "PUTVAL": {
-          const key = configKey(args[1]);
-          if (args.length < 3) throw new CtdlError(512, "CONF PUTVAL takes key|value");
-          // The value is everything after the key: a `|` in it is kept, not cut.
-          const value = args.slice(2).join("|");
-          const store = s.server.store;
-          const ops = changedOps(await readAllConfig(store), [[key, value]]);
-          if (ops.length > 0) await store.write(ops);
-          else s.server.store.writeGuard?.();
-          return await s.reply("200 OK");
-        }
-        case "LISTVAL": {
-          const config = await readAllConfig(s.server.store);
-          return await s.listing(
-            "all configuration variables",
-            [...config.entries()].map(([k, v]) => `${k}|${v}`),
-          );
-        }
-        default:
-          throw new CtdlError(512, "Illegal option(s) specified.");
-      }
+  CONF: subVerbs("aide", {
+    GET: confGet,
+    SET: confSet,
+    async GETVAL(s, args) {
+      const key = configKey(args[0]);
+      await s.reply(`200 ${await readConfig(s.server.store, key)}|`);
     },
-  },
+    async PUTVAL(s, args) {
+      const key = configKey(args[0]);
+      if (args.length < 2) throw new CtdlError(512, "CONF PUTVAL takes key|value");
+      // The value is everything after the key: a `|` in it is kept, not cut.
+      const value = args.slice(1).join("|");
+      const store = s.server.store;
+      const ops = changedOps(await readAllConfig(store), [[key, value]]);
+      if (ops.length > 0) await store.write(ops);
+      else s.server.store.writeGuard?.();
+      await s.reply("200 OK");
+    },
+    async LISTVAL(s) {
+      const config = await readAllConfig(s.server.store);
+      await s.listing(
+        "all configuration variables",
+        [...config.entries()].map(([k, v]) => `${k}|${v}`),
+      );
+    },
+  }, () => "Illegal option(s) specified."),
 };

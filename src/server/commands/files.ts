@@ -8,9 +8,9 @@ import { listRoomFiles, readRoomFile, roomFileOp, statRoomFile } from "../../sto
 import { concat } from "../../store/store.ts";
 import { RoomFlag, RoomFlag2 } from "../../store/rooms.ts";
 import { AxLevel } from "../../store/users.ts";
-import { UnexpectedEofError } from "../../wire/block_reader.ts";
 import { currentRoom } from "../access.ts";
 import type { CommandTable, Session } from "../session.ts";
+import type { Download, Upload } from "../session_state.ts";
 import { postLocalMessage } from "./_post_message.ts";
 
 /** READ sends at most this much per request (Citadel's SIZ buffer). */
@@ -20,35 +20,13 @@ const WRIT_MAX = 100_000;
 /** An upload is kept in memory until UCLS 1; this bounds one session's buffer. */
 export const UPLOAD_MAX = 256 * 1024 * 1024;
 
-/** An open download (OPEN or OPNA): what READ serves and CLOS closes. */
-interface Download {
-  size: number;
-  read(offset: number, length: number): Promise<Uint8Array>;
-}
-
-/** An open upload (UOPN): bytes collect in memory, so a dropped client leaves nothing. */
-interface Upload {
-  usernum: number;
-  room: string;
-  flags2: number;
-  dirname: string;
-  name: string;
-  mimetype: string;
-  comment: string;
-  chunks: Uint8Array[];
-  size: number;
-}
-
-const DOWNLOAD = "files.download";
-const UPLOAD = "files.upload";
-
 function download(s: Session): Download | undefined {
-  return s.state.get(DOWNLOAD) as Download | undefined;
+  return s.state.files.download;
 }
 
 /** The open upload of the logged-in user (one left over from a previous login does not count). */
 function upload(s: Session): Upload | undefined {
-  const u = s.state.get(UPLOAD) as Upload | undefined;
+  const u = s.state.files.upload;
   return u && s.user && u.usernum === s.user.usernum ? u : undefined;
 }
 
@@ -113,14 +91,11 @@ export const fileCommands: CommandTable = {
       const file = await statRoomFile(store, room.dirname, name);
       if (!file) throw new CtdlError(571, `File '${name}' not found.`);
       const dirname = room.dirname;
-      s.state.set(
-        DOWNLOAD,
-        {
-          size: file.size,
-          read: async (offset, length) =>
-            await readRoomFile(store, dirname, name, offset, length) ?? new Uint8Array(0),
-        } satisfies Download,
-      );
+      s.state.files.download = {
+        size: file.size,
+        read: async (offset, length) =>
+          await readRoomFile(store, dirname, name, offset, length) ?? new Uint8Array(0),
+      };
       // Citadel 902 names every room file application/octet-stream here; RDIR has the type.
       await s.reply(`200 ${file.size}|${file.mtime}|${name}|application/octet-stream`);
     },
@@ -139,13 +114,10 @@ export const fileCommands: CommandTable = {
       const decoded = part ? decodePart(part) : null;
       if (!part || decoded === null) throw new CtdlError(571, `Section ${section} not found.`);
       const data = fromBinaryString(decoded);
-      s.state.set(
-        DOWNLOAD,
-        {
-          size: data.length,
-          read: (offset, length) => Promise.resolve(data.subarray(offset, offset + length)),
-        } satisfies Download,
-      );
+      s.state.files.download = {
+        size: data.length,
+        read: (offset, length) => Promise.resolve(data.subarray(offset, offset + length)),
+      };
       // The attachment is a new temporary file for Citadel, so its time is now.
       const now = Math.floor(Date.now() / 1000);
       await s.reply(`200 ${data.length}|${now}|${part.filename}|${part.contentType}`);
@@ -162,14 +134,14 @@ export const fileCommands: CommandTable = {
       const bytes = await dl.read(offset, length);
       if (bytes.length === 0) throw new CtdlError(500, `There is nothing to read at ${offset}.`);
       await s.reply(`600 ${bytes.length}`);
-      await s.out.write(bytes);
+      await s.sendBytes(bytes);
     },
   },
   CLOS: {
     access: "user",
     async run(s) {
       if (!download(s)) throw new CtdlError(553, "You don't have a download file open.");
-      s.state.delete(DOWNLOAD);
+      s.state.files.download = undefined;
       await s.reply("200 Ok");
     },
   },
@@ -185,20 +157,17 @@ export const fileCommands: CommandTable = {
       if (await statRoomFile(s.server.store, room.dirname, name)) {
         throw new CtdlError(574, `'${room.dirname}/${name}' already exists`);
       }
-      s.state.set(
-        UPLOAD,
-        {
-          usernum: user.usernum,
-          room: room.name,
-          flags2: room.flags2,
-          dirname: room.dirname,
-          name,
-          mimetype: (args[1] ?? "").trim() || "application/octet-stream",
-          comment: (args[2] ?? "").trim(),
-          chunks: [],
-          size: 0,
-        } satisfies Upload,
-      );
+      s.state.files.upload = {
+        usernum: user.usernum,
+        room: room.name,
+        flags2: room.flags2,
+        dirname: room.dirname,
+        name,
+        mimetype: (args[1] ?? "").trim() || "application/octet-stream",
+        comment: (args[2] ?? "").trim(),
+        chunks: [],
+        size: 0,
+      };
       await s.reply("200 Ok");
     },
   },
@@ -213,15 +182,10 @@ export const fileCommands: CommandTable = {
         throw new CtdlError(511, `Uploads are limited to ${UPLOAD_MAX} bytes.`);
       }
       await s.reply(`700 ${n}`);
-      await s.out.flush();
-      let bytes: Uint8Array;
-      try {
-        bytes = await s.reader.readExact(n, "an upload");
-      } catch (e) {
-        if (!(e instanceof UnexpectedEofError)) throw e;
+      const bytes = await s.readBytes(n, "an upload");
+      if (bytes === null) {
         // The client went away mid-upload: nothing of it is kept.
-        s.state.delete(UPLOAD);
-        s.close();
+        s.state.files.upload = undefined;
         return;
       }
       up.chunks.push(bytes);
@@ -233,7 +197,7 @@ export const fileCommands: CommandTable = {
     async run(s, args) {
       const up = upload(s);
       if (!up) throw new CtdlError(553, "You don't have an upload file open.");
-      s.state.delete(UPLOAD);
+      s.state.files.upload = undefined;
       const path = `${up.dirname}/${up.name}`;
       if ((args[0] ?? "").trim() !== "1") {
         await s.reply(`200 File '${path}' aborted.`);

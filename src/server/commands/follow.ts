@@ -10,7 +10,6 @@
 import { Code, CtdlError } from "../../errors.ts";
 import { digestHex, encodeKey, recordHash } from "../../store/_hash.ts";
 import { changesAcross } from "../../store/change_feed.ts";
-import { ChunkWriter } from "../../wire/chunks.ts";
 import { encodeRecord } from "../../wire/record_stream.ts";
 import type { Session } from "../session.ts";
 
@@ -22,8 +21,11 @@ export const HEARTBEAT_SECONDS = 5;
  * client goes away, or the session is closed (server stopping, single-user mode). A clean
  * end is `END <records>|<digest>` and `000`; the session then goes on.
  */
-export async function followFeed(s: Session, args: string[]): Promise<void> {
-  const [, , sinceArg, hbArg] = args;
+export async function followFeed(
+  s: Session,
+  sinceArg: string | undefined,
+  hbArg: string | undefined,
+): Promise<void> {
   if (!sinceArg || !/^\d{1,16}$/.test(sinceArg)) {
     throw new CtdlError(Code.ILLEGAL_VALUE, "follow takes a stamp (a number)");
   }
@@ -38,7 +40,7 @@ export async function followFeed(s: Session, args: string[]): Promise<void> {
   await s.reply(`stamp=${await store.stamp()}`);
   await s.reply(`storeid=${store.id}`);
   await s.reply(`heartbeat=${heartbeatMs / 1000}`);
-  await s.out.flush();
+  await s.flush();
 
   let stop = false;
   let wake: () => void = () => {};
@@ -47,11 +49,11 @@ export async function followFeed(s: Session, args: string[]): Promise<void> {
     wake();
   };
   // The stop line: whatever the client sends next ends the feed (null: it hung up).
-  const stopLine = s.reader.readLine().then(stopped, stopped);
+  const stopLine = s.readLineDuringReply().then(stopped, stopped);
   s.closeSignal.addEventListener("abort", stopped, { once: true });
   const watch = store.kv.watch([["m", "stamp"]]).getReader();
   let changed = watch.read();
-  const chunks = new ChunkWriter(s.out);
+  const chunks = s.chunkWriter();
   let n = 0;
   let digest = 0n;
   let lastSent = 0; // a MARK goes out at once: the follower learns where the source stands
@@ -82,7 +84,7 @@ export async function followFeed(s: Session, args: string[]): Promise<void> {
       }
       // After new records, and as the heartbeat when nothing changed.
       await s.reply(`MARK ${cursor}`);
-      await s.out.flush();
+      await s.flush();
       lastSent = Date.now();
     }
   } catch (e) {

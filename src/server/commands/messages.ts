@@ -1,6 +1,6 @@
 import { CtdlError } from "../../errors.ts";
 import { log } from "../../log.ts";
-import { fromBinaryString, toBinaryString } from "../../message/binary_string.ts";
+import { toBinaryString } from "../../message/binary_string.ts";
 import { embeddedMessage } from "../../message/embedded.ts";
 import { type CitadelMessage, fieldBytes } from "../../message/message.ts";
 import { mimeParts } from "../../message/mime.ts";
@@ -21,6 +21,7 @@ import { isSeen, parseSeen } from "../../store/seen_set.ts";
 import { type Room, TABLES, type User } from "../../store/tables.ts";
 import { AxLevel, getUser, UserFlag } from "../../store/users.ts";
 import { currentRoom, mailboxOwner, roomAccess, UA } from "../access.ts";
+import { getMailbox } from "../mailbox.ts";
 import type { CommandTable, Session } from "../session.ts";
 import { postLocalMessage } from "./_post_message.ts";
 
@@ -43,28 +44,21 @@ export async function sendBinaryListing(
   code = 100,
 ): Promise<void> {
   await s.reply(`${code} ${header}`);
-  for (const line of lines) await s.out.write(fromBinaryString(line + "\n"));
-  await s.reply("000");
+  await s.listingBody(lines, true);
 }
 
-/** Reads client lines up to `000` (or the end of the connection). */
-async function readClientLines(s: Session, maxBytes = MAX_MESSAGE_BYTES): Promise<string[]> {
-  const lines: string[] = [];
-  let bytes = 0;
-  while (true) {
-    let line: string | null;
-    try {
-      line = await s.reader.readLine(MAX_BODY_LINE);
-    } catch (e) {
-      if ((e as Error).name === "LineTooLongError") continue;
-      throw e;
-    }
-    if (line === null) throw new CtdlError(500, "connection closed during upload");
-    if (line === "000") return lines;
-    // Like Citadel, text past the limit is read and dropped so the client stays in step.
-    bytes += line.length + 1;
-    if (bytes <= maxBytes) lines.push(line);
-  }
+/** The longest message body a client may enter: `c_maxmsglen` when set, within our own cap. */
+async function maxMessageBytes(s: Session): Promise<number> {
+  const n = Number.parseInt(await readConfig(s.server.store, "c_maxmsglen", "0"), 10);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, MAX_MESSAGE_BYTES) : MAX_MESSAGE_BYTES;
+}
+
+/**
+ * Reads client lines up to `000` (or the end of the connection). Like Citadel, text past
+ * the limit is read and dropped so the client stays in step.
+ */
+function readClientLines(s: Session, maxBytes = MAX_MESSAGE_BYTES): Promise<string[]> {
+  return s.readText({ maxBytes, maxLineBytes: MAX_BODY_LINE });
 }
 
 /** The reader may see who wrote anonymous messages: an Aide or the room's aide. */
@@ -266,7 +260,6 @@ export const messageCommands: CommandTable = {
       let template: Map<string, string> | null = null;
       if (withTemplate) {
         await s.reply("800 Send template then receive message list");
-        await s.out.flush();
         template = new Map();
         for (const line of await readClientLines(s, 64 * 1024)) {
           const [name, value = ""] = line.split("|");
@@ -294,8 +287,7 @@ export const messageCommands: CommandTable = {
       const lines = await msgsLines(s, chosen, format);
       if (template) {
         // After 800 the client reads a bare list: no second result line.
-        for (const line of lines) await s.out.write(fromBinaryString(line + "\n"));
-        await s.reply("000");
+        await s.listingBody(lines, true);
       } else {
         // Citadel's header is "100" and two spaces.
         await sendBinaryListing(s, " ", lines);
@@ -422,8 +414,7 @@ export const messageCommands: CommandTable = {
       // confirmation may follow, so a refused write must be the answer to ENT0 itself.
       store.writeGuard?.();
       await s.reply(`${confirm ? 800 : 400} send message`);
-      await s.out.flush();
-      const lines = await readClientLines(s);
+      const lines = await readClientLines(s, await maxMessageBytes(s));
       const body = lines.map((l) => l + "\n").join("");
 
       const fields: Record<string, string> = {
@@ -449,7 +440,7 @@ export const messageCommands: CommandTable = {
       if (delivery) {
         // The sender's copy goes to Sent Items (if they have one), the recipients' to Mail.
         const sent = mailboxName(user.usernum, "Sent Items");
-        rooms = (await getRoom(store, sent)) ? [sent] : [];
+        rooms = (await getMailbox(store, user.usernum, "Sent Items")) ? [sent] : [];
         for (const u of delivery) {
           const mail = mailboxName(u.usernum, "Mail");
           if (!await getRoom(store, mail)) {
@@ -462,6 +453,12 @@ export const messageCommands: CommandTable = {
             }).catch((e) => {
               if (!(e instanceof CtdlError && e.code === 574)) throw e;
             });
+          }
+          // Mail lands only in a real mailbox room of the recipient, never in a room that
+          // merely has the name (one created before names of that form were refused).
+          if (!await getMailbox(store, u.usernum, "Mail")) {
+            log.error(`session ${s.id}: ${mail} is not a mailbox room; not delivered there`);
+            continue;
           }
           if (!rooms.includes(mail)) rooms.push(mail);
         }

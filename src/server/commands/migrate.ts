@@ -1,6 +1,7 @@
 import { CtdlError } from "../../errors.ts";
 import { log } from "../../log.ts";
 import { exportMigr } from "../../migr/export.ts";
+import { subVerbs } from "../dispatch.ts";
 import type { CommandTable } from "../session.ts";
 
 const encoder = new TextEncoder();
@@ -15,22 +16,19 @@ const encoder = new TextEncoder();
  * store, which a running server cannot do under its sessions; `ctdlsync import` does it offline.
  */
 export const migrateCommands: CommandTable = {
-  MIGR: {
-    access: "aide",
-    async run(s, args) {
-      const sub = (args[0] ?? "").trim().toLowerCase();
-      if (sub === "import") {
-        throw new CtdlError(
-          530,
-          "MIGR import is not available over the wire; stop the server and run " +
-            "'ctdlsync import --migr FILE --data DIR'",
-        );
-      }
-      if (sub !== "export") throw new CtdlError(512, "illegal command");
+  MIGR: subVerbs("aide", {
+    import() {
+      throw new CtdlError(
+        530,
+        "MIGR import is not available over the wire; stop the server and run " +
+          "'ctdlsync import --migr FILE --data DIR'",
+      );
+    },
+    async export(s) {
       await s.reply("100 Exporting all Citadel databases.");
       try {
         for await (const piece of exportMigr(s.server.store)) {
-          await s.out.write(encoder.encode(piece));
+          await s.sendBytes(encoder.encode(piece));
         }
       } catch (e) {
         // The listing has begun, so no error line may follow; the reader sees a document
@@ -39,5 +37,5 @@ export const migrateCommands: CommandTable = {
       }
       await s.reply("000");
     },
-  },
+  }, () => "illegal command"),
 };

@@ -1,3 +1,4 @@
+import { joinFamilies } from "../dispatch.ts";
 import type { CommandTable } from "../session.ts";
 import { adminCommands } from "./admin.ts";
 import { fileCommands } from "./files.ts";
@@ -13,18 +14,18 @@ import { userCommands } from "./users.ts";
 
 /**
  * The command table: every verb the server answers, one family per file. A new command is
- * one entry in its family's table.
+ * one entry in its family's table; a verb defined by two families fails at start-up.
  */
-export const COMMANDS: CommandTable = {
-  ...sessionCommands,
-  ...loginCommands,
-  ...singleUserCommands,
-  ...syncCommands,
-  ...systemMessageCommands,
-  ...roomCommands,
-  ...userCommands,
-  ...adminCommands,
-  ...migrateCommands,
-  ...messageCommands,
-  ...fileCommands,
-};
+export const COMMANDS: CommandTable = joinFamilies({
+  sessionCommands,
+  loginCommands,
+  singleUserCommands,
+  syncCommands,
+  systemMessageCommands,
+  roomCommands,
+  userCommands,
+  adminCommands,
+  migrateCommands,
+  messageCommands,
+  fileCommands,
+});

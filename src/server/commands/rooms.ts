@@ -32,6 +32,7 @@ import {
   resolveRoom,
   UA,
 } from "../access.ts";
+import { checkClientRoomName } from "../mailbox.ts";
 import type { CommandTable, Session } from "../session.ts";
 
 /** Citadel's MAXFLOORS. */
@@ -268,6 +269,7 @@ async function create(s: Session, args: string[]): Promise<void> {
   const view = intArg(args[6], "default_view", 0);
   if (given === "" && ok === 1) throw new CtdlError(512, "Invalid room name.");
   if (given.toLowerCase() === "mail") throw new CtdlError(574, `'${given}' already exists.`);
+  checkClientRoomName(given);
   let floor = 0;
   if (floorArg !== undefined && floorArg.trim() !== "") {
     floor = intArg(floorArg, "floor", 0);
@@ -334,6 +336,7 @@ async function setRoom(s: Session, args: string[]): Promise<void> {
     );
   }
   const given = args[0].trim();
+  checkClientRoomName(given);
   // A mailbox room is renamed inside its owner's namespace.
   const prefix = isMailbox ? (/^\d+\./.exec(room.name)?.[0] ?? "") : "";
   const newName = prefix + given;

@@ -8,9 +8,9 @@ import {
   type TableName,
   TABLES,
 } from "../../store/tables.ts";
-import { ChunkWriter } from "../../wire/chunks.ts";
 import { fromHex } from "../../wire/hex.ts";
 import { encodeRecord } from "../../wire/record_stream.ts";
+import { subVerbs } from "../dispatch.ts";
 import type { CommandTable, Session } from "../session.ts";
 import { followFeed } from "./follow.ts";
 
@@ -53,7 +53,7 @@ async function bulk(
   await s.reply(`table=${table}`);
   await s.reply(`stamp=${stamp}`);
   await s.reply(`storeid=${store.id}`);
-  const chunks = new ChunkWriter(s.out);
+  const chunks = s.chunkWriter();
   let n = 0;
   let digest = 0n;
   try {
@@ -88,56 +88,71 @@ async function* asChanges(store: Store, table: TableName, opts: { after?: KeyPar
  * is the live change feed (follow.ts).
  */
 export const syncCommands: CommandTable = {
-  SYNC: {
-    access: "aide",
-    async run(s, args) {
-      const [name, action, arg] = args;
-      const store = s.server.store;
-      if (!name || !action) throw new CtdlError(512, "usage: SYNC <table>|<action>[|<argument>]");
-      if (name === "all" && action === "info") {
-        const lines = [];
-        for (const t of TABLE_NAMES) lines.push(await infoLine(store, t));
-        await s.listing(`${store.id}|${await store.stamp()}`, lines);
-        return;
-      }
-      if (name === "all" && action === "follow") return await followFeed(s, args);
-      if (!isTableName(name)) throw new CtdlError(512, `unknown table '${name}'`);
-      switch (action) {
-        case "info":
-          await s.reply(`200 ${await infoLine(store, name)}|${store.id}`);
-          return;
-        case "getall":
-          await bulk(s, name, action, asChanges(store, name, {}));
-          return;
-        case "range": {
-          const after = parseKeyArg(name, arg);
-          await bulk(s, name, action, asChanges(store, name, { after }));
+  SYNC: subVerbs(
+    "aide",
+    {
+      async info(s, [name]) {
+        const store = s.server.store;
+        if (name === "all") {
+          const lines = [];
+          for (const t of TABLE_NAMES) lines.push(await infoLine(store, t));
+          await s.listing(`${store.id}|${await store.stamp()}`, lines);
           return;
         }
-        case "since": {
-          if (!arg || !/^\d{1,16}$/.test(arg)) {
-            throw new CtdlError(512, "since takes a stamp (a number)");
-          }
-          await bulk(s, name, action, store.changes(name, Number(arg)));
-          return;
+        await s.reply(`200 ${await infoLine(store, table(name))}|${store.id}`);
+      },
+      async follow(s, [name, since, heartbeat]) {
+        if (name !== "all") {
+          throw new CtdlError(512, "follow covers every table: SYNC all|follow|<stamp>");
         }
-        case "get": {
-          const key = parseKeyArg(name, arg);
-          const value = await store.get(name, key);
-          const one = value ? [{ key, value, stamp: 0 }] : [];
-          await bulk(
-            s,
-            name,
-            action,
-            (async function* () {
-              yield* one;
-            })(),
-          );
-          return;
+        await followFeed(s, since, heartbeat);
+      },
+      async getall(s, [name]) {
+        const t = table(name);
+        await bulk(s, t, "getall", asChanges(s.server.store, t, {}));
+      },
+      async range(s, [name, arg]) {
+        const t = table(name);
+        const after = parseKeyArg(t, arg);
+        await bulk(s, t, "range", asChanges(s.server.store, t, { after }));
+      },
+      async since(s, [name, arg]) {
+        const t = table(name);
+        if (!arg || !/^\d{1,16}$/.test(arg)) {
+          throw new CtdlError(512, "since takes a stamp (a number)");
         }
-        default:
-          throw new CtdlError(512, `unknown action '${action}' (info, getall, range, since, get)`);
-      }
+        await bulk(s, t, "since", s.server.store.changes(t, Number(arg)));
+      },
+      async get(s, [name, arg]) {
+        const t = table(name);
+        const key = parseKeyArg(t, arg);
+        const value = await s.server.store.get(t, key);
+        const one = value ? [{ key, value, stamp: 0 }] : [];
+        await bulk(
+          s,
+          t,
+          "get",
+          (async function* () {
+            yield* one;
+          })(),
+        );
+      },
     },
-  },
+    syncUnknown,
+    1,
+  ),
 };
+
+/** The 512 text for a SYNC without a known action. */
+function syncUnknown(action: string): string {
+  return action === ""
+    ? "usage: SYNC <table>|<action>[|<argument>]"
+    : `unknown action '${action}' (info, getall, range, since, get, follow)`;
+}
+
+/** The table a SYNC names; 512 for anything else. */
+function table(name: string | undefined): TableName {
+  if (!name) throw new CtdlError(512, "usage: SYNC <table>|<action>[|<argument>]");
+  if (!isTableName(name)) throw new CtdlError(512, `unknown table '${name}'`);
+  return name;
+}

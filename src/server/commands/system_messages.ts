@@ -58,7 +58,6 @@ export const systemMessageCommands: CommandTable = {
       // Refuse before 400: once the client has sent its text, only silence may follow.
       s.server.store.writeGuard?.();
       await s.reply(`400 ${name}`);
-      await s.out.flush();
       const lines = await s.readListing();
       await s.server.store.write([systemMessageOp(name, lines.map((l) => l + "\n").join(""))]);
       // Like Citadel, nothing is sent after the client's 000.

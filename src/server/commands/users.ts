@@ -1,4 +1,4 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { readConfig, readCounter } from "../../store/control.ts";
 import {
   createRoom,
@@ -23,8 +23,9 @@ import {
   userKey,
   userOps,
 } from "../../store/users.ts";
-import { enterBaseRoom, mailboxOwner } from "../access.ts";
-import type { CommandTable } from "../session.ts";
+import { enterBaseRoom, mailboxOwner, roomAccess, UA } from "../access.ts";
+import { getMailbox } from "../mailbox.ts";
+import type { CommandTable, Session } from "../session.ts";
 import { checkSingleUser, completeLogin } from "./login.ts";
 
 /** Citadel's MM_VALID control flag: some users wait for validation. */
@@ -95,7 +96,7 @@ function purgeOps(user: User): Op[] {
 
 /** New messages in the user's own Mail room (CHEK's first field). */
 async function newMailCount(store: Store, user: User): Promise<number> {
-  const mail = await getRoom(store, mailboxName(user.usernum, "Mail"));
+  const mail = await getMailbox(store, user.usernum, "Mail");
   if (!mail) return 0;
   const seen = parseSeen((await getVisit(store, mail, user.usernum)).seen);
   return (await roomMessages(store, mail.number)).filter((n) => !isSeen(seen, n)).length;
@@ -114,6 +115,37 @@ function userNameArg(raw: string | undefined): string {
     throw new CtdlError(542, "You must supply a user name.");
   }
   return name;
+}
+
+/**
+ * RWHO. Citadel lets a session that is not logged in run commands of its "logged in or
+ * guest" class only when `c_guest_logins` is 1; RWHO follows that. Client addresses go to
+ * Aides only, and a private room's name only to someone who knows the room (Citadel's
+ * GenerateRoomDisplay); mailbox rooms show without their owner's number prefix.
+ */
+async function whoIsOnline(s: Session): Promise<void> {
+  const store = s.server.store;
+  if (!s.user && (await readConfig(store, "c_guest_logins", "0")) !== "1") {
+    throw new CtdlError(Code.NOT_LOGGED_IN, "Not logged in.");
+  }
+  const aide = (s.user?.axlevel ?? 0) >= AxLevel.AIDE;
+  const lines: string[] = [];
+  for (const o of [...s.server.sessions].sort((a, b) => a.id - b.id)) {
+    const user = o.user ? o.user.fullname : "(not logged in)";
+    let room = o.room
+      ? (mailboxOwner(o.room) ? o.room.name.replace(/^\d+\./, "") : o.room.name)
+      : "";
+    if (o.room && (o.room.flags & RoomFlag.PRIVATE)) {
+      const { ua } = await roomAccess(store, s.user, o.room);
+      if ((ua & UA.KNOWN) === 0) room = " ";
+    }
+    const host = aide ? o.remote : "";
+    const loggedIn = o.user ? 1 : 0;
+    lines.push(
+      `${o.id}|${user}|${room}|${host}|${o.client}|${o.lastActive}|${o.lastCommand}|.||||${loggedIn}`,
+    );
+  }
+  await s.listing("", lines);
 }
 
 /** User commands: NEWU, SETP, CHEK, GETU, SETU, CREU, AGUP, ASUP, LIST, QUSR, RWHO. */
@@ -290,23 +322,5 @@ export const userCommands: CommandTable = {
       await s.reply(`200 ${user.fullname}`);
     },
   },
-  RWHO: {
-    access: "any",
-    async run(s) {
-      const lines: string[] = [];
-      const sessions = [...s.server.sessions].sort((a, b) => a.id - b.id);
-      for (const o of sessions) {
-        const user = o.user ? o.user.fullname : "(not logged in)";
-        // Mailbox rooms show without their owner's number prefix.
-        const room = o.room
-          ? (mailboxOwner(o.room) ? o.room.name.replace(/^\d+\./, "") : o.room.name)
-          : "";
-        const loggedIn = o.user ? 1 : 0;
-        lines.push(
-          `${o.id}|${user}|${room}|${o.remote}|${o.client}|${o.lastActive}|${o.lastCommand}|.||||${loggedIn}`,
-        );
-      }
-      await s.listing("", lines);
-    },
-  },
+  RWHO: { access: "any", run: whoIsOnline },
 };
