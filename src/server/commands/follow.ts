@@ -59,6 +59,13 @@ export async function followFeed(
   let lastSent = 0; // a MARK goes out at once: the follower learns where the source stands
   try {
     while (!stop) {
+      const su = s.server.singleUser;
+      if (su.active && su.holder !== s) {
+        // Someone is taking the system single-user (a cutover): nothing will change until
+        // it ends, and this session would only hold up its wait. The follower reconnects.
+        s.close();
+        break;
+      }
       const hi = await store.stamp();
       if (hi > cursor) {
         for await (const c of changesAcross(store, cursor, hi)) {
