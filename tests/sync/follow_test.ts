@@ -12,6 +12,7 @@ import { TABLE_NAMES } from "../../src/store/tables.ts";
 import { readFrame } from "../../src/wire/chunks.ts";
 import { RecordDecoder } from "../../src/wire/record_stream.ts";
 import { waitFor } from "../cli/_cli.ts";
+import { startProxy } from "../_proxy.ts";
 import { digests, loginAs, tempStore, withFixtureServer } from "../_helpers.ts";
 
 const { sysop, alice } = FIXTURE_USERS;
@@ -168,6 +169,38 @@ Deno.test("follower: a wrong password is not retried", async () => {
       );
     } finally {
       await dst.cleanup();
+    }
+  });
+});
+
+Deno.test("follower: a link that goes silent is dropped after three heartbeats and resumed", async () => {
+  await withFixtureServer(async (address, src) => {
+    const [hostname, port] = address.split(":");
+    const proxy = startProxy({ hostname, port: Number(port) }, {});
+    const dst = await tempStore();
+    const stop = new AbortController();
+    const errors: string[] = [];
+    const running = follow(dst.store, {
+      ...creds(proxy.address),
+      heartbeat: 1,
+      signal: stop.signal,
+      onState: (st) => {
+        if (st.error && errors.at(-1) !== st.error) errors.push(st.error);
+      },
+    });
+    try {
+      const same = async () =>
+        JSON.stringify(await digests(dst.store)) === JSON.stringify(await digests(src));
+      await waitFor("the initial copy", same);
+      proxy.stall(); // the feed's connection stays open but nothing more arrives
+      for (let i = 0; i < 5; i++) await post(src, `while silent ${i}\n`);
+      await waitFor("a new connection to catch up", same);
+      assert.deepEqual(errors, ["nothing from the source for 3 s"]);
+    } finally {
+      stop.abort();
+      await running;
+      await dst.cleanup();
+      await proxy.close();
     }
   });
 });
