@@ -47,23 +47,23 @@ export function followLine(st: FollowState): string {
 }
 
 /**
- * Runs the follower until `signal` aborts: a progress line in place on a terminal, and a
- * log line at each change of state otherwise. The origin is recorded once it follows.
+ * Runs the follower until `signal` aborts: with `progress` and a terminal, a progress line
+ * in place; otherwise (and always for `serve`, whose log shares stderr) a log line at each
+ * change of state. The origin is recorded once it follows.
  */
 export async function runFollower(
   store: Store,
   opts: SourceOpts,
   signal: AbortSignal,
-  heartbeat?: number,
+  progress: boolean,
 ): Promise<FollowState> {
-  const tty = Deno.stderr.isTerminal();
+  const tty = progress && Deno.stderr.isTerminal();
   const write = progressWriter();
   let last = "";
   let recorded = false;
   return await follow(store, {
     ...opts,
     signal,
-    heartbeat,
     onProgress: tty ? (p) => write(progressLine(p)) : undefined,
     onState: (st) => {
       if (tty) write(followLine(st));
@@ -95,7 +95,7 @@ export function pullFollow(dir: string, opts: SourceOpts, force: boolean): Promi
     });
     try {
       await checkFollowable(store, opts, force);
-      running = runFollower(store, opts, stop.signal);
+      running = runFollower(store, opts, stop.signal, true);
       await running;
       return Exit.OK;
     } finally {

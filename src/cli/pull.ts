@@ -46,7 +46,12 @@ export const pull: Command = {
     });
     const opts = await sourceOpts(f);
     const dir = need(f, "data");
-    if (f.follow === true) return await pullFollow(dir, opts, f.force === true);
+    if (f.follow === true) {
+      for (const flag of ["tables", "dry-run", "migr-file", "json"]) {
+        if (f[flag] !== undefined) throw new UsageError(`--follow does not go with --${flag}`);
+      }
+      return await pullFollow(dir, opts, f.force === true);
+    }
     const tables = tablesFlag(f);
     const wait = int(f, "wait", 120);
     const expire = int(f, "expire", 500);

@@ -66,7 +66,7 @@ export const serve: Command = {
       const following = new AbortController();
       let code = 0;
       const follower = replica
-        ? runFollower(store, replica, following.signal).catch((e) => {
+        ? runFollower(store, replica, following.signal, false).catch((e) => {
           code = reportError(e); // credentials or access: no retry can fix it
           void server.stop();
         })

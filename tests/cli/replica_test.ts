@@ -167,7 +167,7 @@ Deno.test("replica: follows 1,000 posts live, refuses writes, survives kill -9 o
   }
 });
 
-Deno.test("replica: pull --follow stops on SIGINT (130) and SIGTERM (143) and resumes", async () => {
+Deno.test("replica: pull --follow stops on SIGINT (130) and SIGTERM (143), resumes; promote and --force", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ctdlsync-follow-" });
   const pw = `${dir}/pw`;
   await Deno.writeTextFile(pw, sysop.password);
@@ -191,6 +191,21 @@ Deno.test("replica: pull --follow stops on SIGINT (130) and SIGTERM (143) and re
       assert.equal(st.heldBy, null, "the lock is released");
       assert.equal(st.follow.state, "not running");
     }
+    // Promoted, the store refuses its old source; --force follows it again.
+    assert.equal((await runCli("promote", "--data", `${dir}/dst`)).code, 0);
+    const st = JSON.parse((await runCli("status", "--data", `${dir}/dst`, "--json")).stdout);
+    assert.equal(st.follow.state, "promoted");
+    const refused = await runCli("pull", "--follow", ...args, "--data", `${dir}/dst`);
+    assert.equal(refused.code, 2);
+    assert.match(oneLine(refused.stderr), /was promoted at .*; --force follows it again/);
+    const forced = spawnCli("pull", "--follow", "--force", ...args, "--data", `${dir}/dst`);
+    await waitFor("the forced follower", async () => {
+      const st = await runCli("status", "--data", `${dir}/dst`, "--json");
+      const f = st.code === 0 ? JSON.parse(st.stdout).follow : null;
+      return f?.state === "following" && f.applied === await sourceStamp(source.address);
+    });
+    forced.kill("SIGTERM");
+    assert.equal((await finished(forced)).code, 143);
   } finally {
     await source.stop();
     await Deno.remove(dir, { recursive: true });
