@@ -58,12 +58,19 @@ export async function follow(store: Store, opts: FollowOptions): Promise<FollowS
     error: "",
   };
   let written = 0;
+  let trailing: ReturnType<typeof setTimeout> | undefined;
+  const save = async () => {
+    clearTimeout(trailing);
+    trailing = undefined;
+    written = Date.now();
+    if (!store.closed) await writeFollowState(store, st);
+  };
   const report = async (force = false) => {
     st.at = new Date().toISOString();
     opts.onState?.(st);
-    if (!force && Date.now() - written < STATE_WRITE_MS) return;
-    written = Date.now();
-    if (!store.closed) await writeFollowState(store, st);
+    if (force || Date.now() - written >= STATE_WRITE_MS) return await save();
+    // Within the interval: the latest state is still written once it has passed.
+    trailing ??= setTimeout(() => void save().catch(() => {}), STATE_WRITE_MS);
   };
   let backoff = 0;
   let first = true;
@@ -89,6 +96,7 @@ export async function follow(store: Store, opts: FollowOptions): Promise<FollowS
   st.state = "stopped";
   st.lagMs = 0;
   await report(true);
+  clearTimeout(trailing);
   return st;
 }
 
@@ -107,7 +115,16 @@ async function session(
     // Empty, or a copy of something else (or of a source that was replaced): pull first.
     st.state = "copying";
     await report(true);
-    await pull(store, client, { onProgress: opts.onProgress });
+    // Stopping during the copy drops the connection: what is committed stays (with its
+    // per-table checkpoints), and the next start resumes the copy.
+    const drop = () => client.close();
+    opts.signal.addEventListener("abort", drop, { once: true });
+    try {
+      await pull(store, client, { onProgress: opts.onProgress });
+    } finally {
+      opts.signal.removeEventListener("abort", drop);
+    }
+    if (opts.signal.aborted) return;
     cp = { source: opts.from, storeId, stamp: await pulledStamp(store, storeId) };
     await store.write([], [followCheckpointOp(cp)]);
   }

@@ -180,18 +180,22 @@ Deno.test("follower: a link that goes silent is dropped after three heartbeats a
     const dst = await tempStore();
     const stop = new AbortController();
     const errors: string[] = [];
+    let state = "";
     const running = follow(dst.store, {
       ...creds(proxy.address),
       heartbeat: 1,
       signal: stop.signal,
       onState: (st) => {
+        state = st.state;
         if (st.error && errors.at(-1) !== st.error) errors.push(st.error);
       },
     });
     try {
       const same = async () =>
         JSON.stringify(await digests(dst.store)) === JSON.stringify(await digests(src));
-      await waitFor("the initial copy", same);
+      // Stalled during the copy, the pull (which has no read timeout) would wait: stall
+      // only once the feed runs.
+      await waitFor("the feed", async () => state === "following" && await same());
       proxy.stall(); // the feed's connection stays open but nothing more arrives
       for (let i = 0; i < 5; i++) await post(src, `while silent ${i}\n`);
       await waitFor("a new connection to catch up", same);
