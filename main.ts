@@ -12,6 +12,7 @@ import { demo } from "./src/cli/demo.ts";
 import { Exit, reportError } from "./src/cli/exit.ts";
 import { exportCommand } from "./src/cli/export.ts";
 import { importCommand } from "./src/cli/import.ts";
+import { mirror } from "./src/cli/mirror.ts";
 import { promote } from "./src/cli/promote.ts";
 import { pull } from "./src/cli/pull.ts";
 import { exitOnInterrupt } from "./src/cli/signals.ts";
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   stats,
   import: importCommand,
   export: exportCommand,
+  mirror,
   demo,
 };
 

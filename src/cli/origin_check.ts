@@ -4,26 +4,23 @@
  *
  * @module
  */
-import { CitadelClient } from "../client/connection.ts";
-import { sourceInfo } from "../client/pull.ts";
-import { Code, CtdlError } from "../errors.ts";
+import { NoSyncError, openSource, probeSync } from "../client/run_pull.ts";
 import { readOrigin } from "../store/origin.ts";
 import type { Store } from "../store/store.ts";
 import { TABLE_NAMES } from "../store/tables.ts";
 import { UsageError } from "./args.ts";
 import type { SourceOpts } from "./source.ts";
 
-/** The source store's id, asked without single-user mode (to check a store's origin). */
+/** The source store's id, from the SYNC probe (to check a store's origin). */
 async function sourceStoreId(opts: SourceOpts): Promise<string> {
-  const client = await CitadelClient.connect(opts.from, { tls: opts.tls });
+  const client = await openSource(opts, "ctdlsync pull");
   try {
-    await client.login(opts.user, opts.password);
-    return (await sourceInfo(client)).storeId;
+    return (await probeSync(client, opts.from)).storeId;
   } catch (e) {
-    if (e instanceof CtdlError && e.code === Code.CMD_NOT_SUPPORTED) return ""; // no SYNC: the fallback pull
+    if (e instanceof NoSyncError) return ""; // no SYNC: the fallback pull
     throw e;
   } finally {
-    await client.quit().catch(() => client.close());
+    await client.quit();
   }
 }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_TIMEOUT_SECONDS } from "../client/connection.ts";
 import { log } from "../log.ts";
 import { CitadelServer, DEFAULT_PORT } from "../server/server.ts";
 import { int, need, parseFlags, readPassword, UsageError } from "./args.ts";
@@ -32,6 +33,7 @@ export const serve: Command = {
         user: need(f, "user"),
         password: await readPassword(need(f, "password-file")),
         tls: f["source-tls"] === true,
+        timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
       }
       : undefined;
     const listen = typeof f.listen === "string" ? f.listen : `127.0.0.1:${DEFAULT_PORT}`;

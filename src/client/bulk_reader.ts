@@ -1,15 +1,21 @@
-import { CtdlError } from "../errors.ts";
 import { decodeKey, digestHex, type KeyPart, recordHash } from "../store/_hash.ts";
 import { keyProblem, type TableName, TABLES } from "../store/tables.ts";
-import { ChunkError, readFrame } from "../wire/chunks.ts";
+import type { Frame } from "../wire/chunks.ts";
 import { RecordDecoder, RecordStreamError } from "../wire/record_stream.ts";
 import type { CitadelClient } from "./connection.ts";
 
-/** A sync reply that arrived damaged or inconsistent: the pull must be run again (exit 3). */
+/**
+ * A sync reply that arrived damaged, inconsistent or cut off, or a sync command the source
+ * refused in the middle of a pull: the pull must be run again (exit 3).
+ */
 export class TransferError extends Error {
-  constructor(reason: string) {
+  /** The server's reply code when it refused the command outright (before any data). */
+  readonly refusedWith?: number;
+
+  constructor(reason: string, refusedWith?: number) {
     super(reason);
     this.name = "TransferError";
+    this.refusedWith = refusedWith;
   }
 }
 
@@ -25,12 +31,15 @@ export interface BulkRecord {
 export interface BulkHeader {
   stamp: number;
   storeId: string;
+  /** Every `key=value` header line (room replies add `room` and `seen`). */
+  fields: Record<string, string>;
 }
 
 /**
  * Reads one bulk reply (`100`, header lines, CHUNK frames, `END n|digest`, `000`) and yields
  * its records in order, each checked: key shape, value codec, and at the end the record
- * count and digest against the END line. Damage raises TransferError.
+ * count and digest against the END line. Damage, a refused command and a connection lost
+ * or stalled mid-reply all raise TransferError: mid-pull, every failure means "run again".
  */
 export async function* readBulk(
   client: CitadelClient,
@@ -38,21 +47,15 @@ export async function* readBulk(
   command: string,
   onHeader: (h: BulkHeader) => void,
 ): AsyncGenerator<BulkRecord> {
-  const first = await client.command(command);
-  if (first.code !== 100) throw new CtdlError(first.code, `${command}: ${first.text}`);
+  const first = await wireStep(table, () => client.command(command));
+  if (first.code !== 100) throw new TransferError(`${command}: ${first.line}`, first.code);
   const header: Record<string, string> = {};
   const decoder = new RecordDecoder();
   let count = 0;
   let digest = 0n;
   let headerDone = false;
   while (true) {
-    let frame;
-    try {
-      frame = await readFrame(client.reader);
-    } catch (e) {
-      if (e instanceof ChunkError) throw new TransferError(`${table}: ${e.message}`);
-      throw e;
-    }
+    const frame: Frame = await wireStep(table, () => client.frame());
     if ("line" in frame) {
       const line = frame.line;
       if (!headerDone && /^[a-z]+=/.test(line)) {
@@ -61,7 +64,7 @@ export async function* readBulk(
         continue;
       }
       if (line.startsWith("ABORT ")) {
-        await client.readListing();
+        await wireStep(table, () => client.readListing());
         throw new TransferError(`${table}: source aborted the reply: ${line.slice(6)}`);
       }
       const m = /^END (\d+)\|([0-9a-f]{16})$/.exec(line);
@@ -72,7 +75,7 @@ export async function* readBulk(
       } catch (e) {
         throw new TransferError(`${table}: ${(e as Error).message}`);
       }
-      const tail = await client.readReply();
+      const tail = await wireStep(table, () => client.readReply());
       if (tail.line !== "000") throw new TransferError(`${table}: reply not closed by 000`);
       if (Number(m[1]) !== count || m[2] !== digestHex(digest)) {
         throw new TransferError(
@@ -103,7 +106,17 @@ export async function* readBulk(
     if (!Number.isSafeInteger(stamp) || !header.storeid) {
       throw new TransferError(`${table}: reply header lacks stamp or storeid`);
     }
-    onHeader({ stamp, storeId: header.storeid });
+    onHeader({ stamp, storeId: header.storeid, fields: header });
+  }
+}
+
+/** Runs one read or write of a bulk reply; any failure of the wire becomes a TransferError. */
+async function wireStep<T>(table: TableName, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof TransferError) throw e;
+    throw new TransferError(`${table}: ${(e as Error).message}`);
   }
 }
 

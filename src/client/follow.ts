@@ -11,11 +11,11 @@ import { type FollowState, readFollowCheckpoint, writeFollowState } from "../sto
 import { followCheckpointOp } from "../store/replica.ts";
 import type { Store } from "../store/store.ts";
 import { TABLE_NAMES } from "../store/tables.ts";
-import { CitadelClient } from "./connection.ts";
+import type { CitadelClient } from "./connection.ts";
 import { FeedApplier } from "./feed_applier.ts";
 import { readFeed } from "./feed_reader.ts";
-import { type Progress, pull, sourceInfo } from "./pull.ts";
-import type { SourceOptions } from "./run_pull.ts";
+import { checkpointOf, type OnProgress } from "./pull.ts";
+import { openSource, probeSync, runSync, type SourceOptions } from "./run_pull.ts";
 
 /** How to follow. */
 export interface FollowOptions extends SourceOptions {
@@ -26,7 +26,7 @@ export interface FollowOptions extends SourceOptions {
   /** Called on every change of state (for a progress line). */
   onState?: (st: FollowState) => void;
   /** Progress of the initial pull. */
-  onProgress?: (p: Progress) => void;
+  onProgress?: OnProgress;
 }
 
 /** Replies that no retry can fix: wrong password, no such user, not an Aide. */
@@ -75,17 +75,14 @@ export async function follow(store: Store, opts: FollowOptions): Promise<FollowS
   let backoff = 0;
   let first = true;
   while (!opts.signal.aborted) {
-    let client: CitadelClient | undefined;
     try {
-      client = await CitadelClient.connect(opts.from, { tls: opts.tls, caCerts: opts.caCerts });
-      await client.login(opts.user, opts.password);
-      first = false;
-      await session(store, client, opts, st, report, () => backoff = 0);
+      await session(store, opts, st, report, () => {
+        first = false;
+        backoff = 0;
+      });
     } catch (e) {
       if (first && e instanceof CtdlError && FATAL.has(e.code)) throw e;
       st.error = (e as Error).message;
-    } finally {
-      client?.close();
     }
     if (opts.signal.aborted) break;
     st.state = "reconnecting";
@@ -100,43 +97,59 @@ export async function follow(store: Store, opts: FollowOptions): Promise<FollowS
   return st;
 }
 
-/** One connection: initial pull if needed, then the feed until it ends or fails. */
+/** What the follower calls itself (IDEN), as seen in the source's RWHO. */
+const FOLLOW_CLIENT = "ctdlsync follow";
+
+/**
+ * One connection: the initial copy if needed (the online pull, over a connection of its
+ * own), then the feed until it ends or fails.
+ */
 async function session(
   store: Store,
-  client: CitadelClient,
   opts: FollowOptions,
   st: FollowState,
   report: (force?: boolean) => Promise<void>,
   connected: () => void,
 ): Promise<void> {
-  const { storeId } = await sourceInfo(client);
-  let cp = await readFollowCheckpoint(store);
-  if (!cp || cp.storeId !== storeId) {
-    // Empty, or a copy of something else (or of a source that was replaced): pull first.
-    st.state = "copying";
-    await report(true);
-    // Stopping during the copy drops the connection: what is committed stays (with its
-    // per-table checkpoints), and the next start resumes the copy.
-    const drop = () => client.close();
-    opts.signal.addEventListener("abort", drop, { once: true });
-    try {
-      await pull(store, client, { onProgress: opts.onProgress });
-    } finally {
-      opts.signal.removeEventListener("abort", drop);
+  let client = await openSource(opts, FOLLOW_CLIENT);
+  try {
+    const { storeId } = await probeSync(client, opts.from);
+    let cp = await readFollowCheckpoint(store);
+    if (!cp || cp.storeId !== storeId) {
+      // Empty, a copy of something else, or of a source that was replaced: pull first.
+      client.close();
+      st.state = "copying";
+      await report(true);
+      await runSync(store, { ...opts, signal: opts.signal, onProgress: opts.onProgress });
+      cp = { source: opts.from, storeId, stamp: await pulledStamp(store, storeId) };
+      await store.write([], [followCheckpointOp(cp)]);
+      client = await openSource(opts, FOLLOW_CLIENT);
     }
-    if (opts.signal.aborted) return;
-    cp = { source: opts.from, storeId, stamp: await pulledStamp(store, storeId) };
-    await store.write([], [followCheckpointOp(cp)]);
+    await feed(store, client, opts, cp.stamp, storeId, st, report, connected);
+  } finally {
+    client.close();
   }
-  const applier = new FeedApplier(store, opts.from, storeId, cp.stamp);
-  st.applied = cp.stamp;
-  const heard = () => st.heardAt = new Date().toISOString();
-  const feed = readFeed(client, cp.stamp, opts.heartbeat ?? 5, (h) => {
+}
+
+/** Applies the feed from `stamp` until it ends, fails, or the follower is stopped. */
+async function feed(
+  store: Store,
+  client: CitadelClient,
+  opts: FollowOptions,
+  stamp: number,
+  storeId: string,
+  st: FollowState,
+  report: (force?: boolean) => Promise<void>,
+  connected: () => void,
+): Promise<void> {
+  const applier = new FeedApplier(store, opts.from, storeId, stamp);
+  st.applied = stamp;
+  const events = readFeed(client, stamp, opts.heartbeat ?? 5, (h) => {
     st.sourceStamp = Math.max(st.sourceStamp, h.stamp);
     if (h.storeId !== storeId) throw new CtdlError(Code.NOT_HERE, "source store changed");
   }, opts.signal);
-  for await (const ev of feed) {
-    heard();
+  for await (const ev of events) {
+    st.heardAt = new Date().toISOString();
     if (opts.signal.aborted) continue; // drain to the server's END; apply nothing more
     if (ev.kind === "record") {
       await applier.add(ev.table, ev.key, ev.value, ev.stamp);
@@ -164,12 +177,9 @@ async function session(
 async function pulledStamp(store: Store, storeId: string): Promise<number> {
   let min = Number.MAX_SAFE_INTEGER;
   for (const t of TABLE_NAMES) {
-    const cp = await store.getMeta<{ storeId: string; phase: string; stamp?: number }>([
-      "checkpoint",
-      t,
-    ]);
+    const cp = await checkpointOf(store, t);
     if (!cp || cp.storeId !== storeId || cp.phase !== "done") return 0;
-    min = Math.min(min, cp.stamp ?? 0);
+    min = Math.min(min, cp.stamp);
   }
   return min;
 }

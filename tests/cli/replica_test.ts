@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
-import { freePort, type ServeProcess, spawnServe } from "../../src/tools/serve_process.ts";
+import { type ServeProcess, spawnServe } from "../../src/tools/serve_process.ts";
 import { postViaClient, readViaClient } from "../../src/tools/live_posts.ts";
 import { type CitadelClient, gotoRoom, loginAs, runCli } from "../_helpers.ts";
 import { finished, oneLine, spawnCli, waitFor } from "./_cli.ts";
@@ -56,8 +56,8 @@ Deno.test("replica: follows 1,000 posts live, refuses writes, survives kill -9 o
   const pw = `${dir}/pw`;
   await Deno.writeTextFile(pw, sysop.password);
   assert.equal((await runCli("seed", "--data", `${dir}/src`, "--fixture", "small")).code, 0);
-  const port = freePort();
-  let source: ServeProcess = await spawnServe(`${dir}/src`, { port });
+  let source: ServeProcess = await spawnServe(`${dir}/src`);
+  const port = Number(source.address.split(":")[1]);
   const follow = ["--replica-of", source.address, "--user", sysop.name, "--password-file", pw];
   let replica: ServeProcess = await spawnServe(`${dir}/rep`, { args: follow });
   try {

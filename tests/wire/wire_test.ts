@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { BlockReader, LineTooLongError, UnexpectedEofError } from "../../src/wire/block_reader.ts";
+import { concat } from "../../src/store/store.ts";
 import { BufferedWriter } from "../../src/wire/buffered_writer.ts";
 import { ChunkError, ChunkWriter, readFrame } from "../../src/wire/chunks.ts";
 import { encodeRecord, RecordDecoder, RecordStreamError } from "../../src/wire/record_stream.ts";
@@ -22,15 +23,7 @@ function streamOf(...pieces: (string | Uint8Array)[]): ReadableStream<Uint8Array
 function sink() {
   const parts: Uint8Array[] = [];
   const stream = new WritableStream<Uint8Array>({ write: (c) => void parts.push(c.slice()) });
-  const bytes = () => {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  };
+  const bytes = () => concat(parts);
   return { writer: new BufferedWriter(stream), bytes };
 }
 

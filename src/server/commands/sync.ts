@@ -1,4 +1,5 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
+import { AxLevel } from "../../store/users.ts";
 import { decodeKey, digestHex, encodeKey, type KeyPart, recordHash } from "../../store/_hash.ts";
 import type { Change, Store } from "../../store/store.ts";
 import {
@@ -13,6 +14,7 @@ import { encodeRecord } from "../../wire/record_stream.ts";
 import { subVerbs } from "../dispatch.ts";
 import type { CommandTable, Session } from "../session.ts";
 import { followFeed } from "./follow.ts";
+import { isUserSyncTarget, runUserSync } from "./sync_user.ts";
 
 /** The info line for one table: `table|count|digest|stamp|bytes`. */
 async function infoLine(store: Store, table: TableName): Promise<string> {
@@ -46,6 +48,7 @@ async function bulk(
   table: TableName,
   action: string,
   records: AsyncIterable<Change>,
+  extraHeader: string[] = [],
 ): Promise<void> {
   const store = s.server.store;
   const stamp = await store.stamp();
@@ -53,6 +56,7 @@ async function bulk(
   await s.reply(`table=${table}`);
   await s.reply(`stamp=${stamp}`);
   await s.reply(`storeid=${store.id}`);
+  for (const line of extraHeader) await s.reply(line);
   const chunks = s.chunkWriter();
   let n = 0;
   let digest = 0n;
@@ -87,60 +91,77 @@ async function* asChanges(store: Store, table: TableName, opts: { after?: KeyPar
  * stamp), get|<key hex>. `SYNC all|info` lists every table's info line; `SYNC all|follow`
  * is the live change feed (follow.ts).
  */
-export const syncCommands: CommandTable = {
-  SYNC: subVerbs(
-    "aide",
-    {
-      async info(s, [name]) {
-        const store = s.server.store;
-        if (name === "all") {
-          const lines = [];
-          for (const t of TABLE_NAMES) lines.push(await infoLine(store, t));
-          await s.listing(`${store.id}|${await store.stamp()}`, lines);
-          return;
-        }
-        await s.reply(`200 ${await infoLine(store, table(name))}|${store.id}`);
-      },
-      async follow(s, [name, since, heartbeat]) {
-        if (name !== "all") {
-          throw new CtdlError(512, "follow covers every table: SYNC all|follow|<stamp>");
-        }
-        await followFeed(s, since, heartbeat);
-      },
-      async getall(s, [name]) {
-        const t = table(name);
-        await bulk(s, t, "getall", asChanges(s.server.store, t, {}));
-      },
-      async range(s, [name, arg]) {
-        const t = table(name);
-        const after = parseKeyArg(t, arg);
-        await bulk(s, t, "range", asChanges(s.server.store, t, { after }));
-      },
-      async since(s, [name, arg]) {
-        const t = table(name);
-        if (!arg || !/^\d{1,16}$/.test(arg)) {
-          throw new CtdlError(512, "since takes a stamp (a number)");
-        }
-        await bulk(s, t, "since", s.server.store.changes(t, Number(arg)));
-      },
-      async get(s, [name, arg]) {
-        const t = table(name);
-        const key = parseKeyArg(t, arg);
-        const value = await s.server.store.get(t, key);
-        const one = value ? [{ key, value, stamp: 0 }] : [];
-        await bulk(
-          s,
-          t,
-          "get",
-          (async function* () {
-            yield* one;
-          })(),
-        );
-      },
+const tableSync = subVerbs(
+  "aide",
+  {
+    async info(s, [name]) {
+      const store = s.server.store;
+      if (name === "all") {
+        const lines = [];
+        for (const t of TABLE_NAMES) lines.push(await infoLine(store, t));
+        await s.listing(`${store.id}|${await store.stamp()}`, lines);
+        return;
+      }
+      await s.reply(`200 ${await infoLine(store, table(name))}|${store.id}`);
     },
-    syncUnknown,
-    1,
-  ),
+    async follow(s, [name, since, heartbeat]) {
+      if (name !== "all") {
+        throw new CtdlError(512, "follow covers every table: SYNC all|follow|<stamp>");
+      }
+      await followFeed(s, since, heartbeat);
+    },
+    async getall(s, [name]) {
+      const t = table(name);
+      await bulk(s, t, "getall", asChanges(s.server.store, t, {}));
+    },
+    async range(s, [name, arg]) {
+      const t = table(name);
+      const after = parseKeyArg(t, arg);
+      await bulk(s, t, "range", asChanges(s.server.store, t, { after }));
+    },
+    async since(s, [name, arg]) {
+      const t = table(name);
+      if (!arg || !/^\d{1,16}$/.test(arg)) {
+        throw new CtdlError(512, "since takes a stamp (a number)");
+      }
+      await bulk(s, t, "since", s.server.store.changes(t, Number(arg)));
+    },
+    async get(s, [name, arg]) {
+      const t = table(name);
+      const key = parseKeyArg(t, arg);
+      const value = await s.server.store.get(t, key);
+      const one = value ? [{ key, value, stamp: 0 }] : [];
+      await bulk(
+        s,
+        t,
+        "get",
+        (async function* () {
+          yield* one;
+        })(),
+      );
+    },
+  },
+  syncUnknown,
+  1,
+);
+
+/**
+ * `SYNC user|...` (sync_user.ts) is for every logged-in user, over the rooms they may read;
+ * the table actions stay Aide-only.
+ */
+export const syncCommands: CommandTable = {
+  SYNC: {
+    access: "user",
+    async run(s, args, raw) {
+      if (isUserSyncTarget(args[0])) {
+        return await runUserSync(s, args, (s, a, recs, h) => bulk(s, "messages", a, recs, h));
+      }
+      if (s.requireUser().axlevel < AxLevel.AIDE) {
+        throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "This command requires Admin access.");
+      }
+      await tableSync.run(s, args, raw);
+    },
+  },
 };
 
 /** The 512 text for a SYNC without a known action. */

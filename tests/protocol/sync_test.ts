@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
-import { CitadelClient, loginAs, withFixtureServer } from "../_helpers.ts";
+import { CitadelClient, loginAs, waitFor, withFixtureServer } from "../_helpers.ts";
 
 const { sysop, alice } = FIXTURE_USERS;
 
@@ -66,8 +66,12 @@ Deno.test("SNGL: others are warned, refused logins and writes; ESNG lets them ba
     const holder = await loginAs(address, sysop);
     const other = await loginAs(address, sysop);
     const sngl = holder.command("SNGL 10|60");
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal((await other.command("NOOP")).line, "200*ok", "an instant message is waiting");
+    // The warning arrives as an instant message: NOOP's reply says one is waiting.
+    await waitFor(
+      async () => (await other.command("NOOP")).line === "200*ok",
+      5000,
+      "the single-user warning",
+    );
     const im = await other.listing("GEXP");
     assert.match(im.lines.join("\n"), /going single-user/);
     assert.equal((await other.command("EMSG hello")).code, 552, "writes from others are refused");
@@ -106,23 +110,35 @@ Deno.test("SNGL: after wait the others are ended; expire ends it when the holder
     holder.close();
     const c = await CitadelClient.connect(address);
     assert.equal((await c.command("USER Alice Tester")).code, 551);
-    await new Promise((res) => setTimeout(res, 1300));
-    assert.equal((await c.command("USER Alice Tester")).code, 300, "expired after 1 s of silence");
+    const started = Date.now();
+    await waitFor(
+      async () => (await c.command("USER Alice Tester")).code === 300,
+      5000,
+      "single-user mode to expire",
+      100,
+    );
+    assert.ok(Date.now() - started >= 500, "not before the expire time");
     await c.quit();
   });
 });
 
 Deno.test("idle: a connection that sends nothing is closed after the idle time", async () => {
   await withFixtureServer(
-    async (address) => {
+    async (address, _store, server) => {
       const quiet = await CitadelClient.connect(address);
       const busy = await CitadelClient.connect(address);
       const started = Date.now();
       // The busy one keeps talking; the quiet one is closed after about a second.
-      for (let i = 0; i < 6; i++) {
-        await new Promise((r) => setTimeout(r, 300));
-        assert.equal((await busy.command("NOOP")).code, 200);
-      }
+      await waitFor(
+        async () => {
+          assert.equal((await busy.command("NOOP")).code, 200);
+          return server.sessions.size === 1;
+        },
+        5000,
+        "the quiet session to be closed",
+        200,
+      );
+      assert.equal((await busy.command("NOOP")).code, 200, "the busy one stays");
       await assert.rejects(quiet.command("NOOP"));
       assert.ok(Date.now() - started >= 1000);
       await busy.quit();

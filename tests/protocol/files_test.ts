@@ -4,7 +4,14 @@ import { fieldText } from "../../src/message/message.ts";
 import { getMessage } from "../../src/store/messages.ts";
 import { readRoomFile, statRoomFile } from "../../src/store/room_files.ts";
 import { getRoom, roomMessages } from "../../src/store/rooms.ts";
-import { CitadelClient, gotoRoom, loginAs, sha256Hex, withFixtureServer } from "../_helpers.ts";
+import {
+  CitadelClient,
+  gotoRoom,
+  loginAs,
+  sha256Hex,
+  waitFor,
+  withFixtureServer,
+} from "../_helpers.ts";
 
 const { sysop, bob } = FIXTURE_USERS;
 
@@ -139,7 +146,7 @@ Deno.test("files: UOPN/WRIT/UCLS saves the upload; RDIR shows it; a notice is po
 });
 
 Deno.test("files: an upload cut by a disconnect leaves nothing behind", async () => {
-  await withFixtureServer(async (address, store) => {
+  await withFixtureServer(async (address, store, server) => {
     const before = (await store.stats("roomfiles")).count;
     // Cut in the middle of a WRIT.
     const c = await loginAs(address, bob);
@@ -159,7 +166,7 @@ Deno.test("files: an upload cut by a disconnect leaves nothing behind", async ()
     assert.equal((await d.command("NOOP")).code, 200);
     d.close();
 
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => server.sessions.size === 0, 5000, "the server to end both sessions");
     const e = await loginAs(address, bob);
     await gotoRoom(e, "File Library");
     const { lines } = await e.listing("RDIR");

@@ -18,7 +18,7 @@
 import assert from "node:assert/strict";
 import { CitadelClient } from "../../src/client/connection.ts";
 import { sharedFile, startServer, tempStore } from "../_helpers.ts";
-import { loadRealSystem } from "./_real.ts";
+import { loadRealSystem } from "../migr/_real.ts";
 
 const REPLIES = sharedFile("fixtures/real-citadel-902/small/replies.txt");
 
