@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { readFeed } from "../../src/client/feed_reader.ts";
+import { FeedApplier } from "../../src/client/feed_applier.ts";
 import { follow } from "../../src/client/follow.ts";
 import { newMessage } from "../../src/message/message.ts";
 import { digestHex, recordHash } from "../../src/store/_hash.ts";
@@ -207,4 +208,29 @@ Deno.test("follower: a link that goes silent is dropped after three heartbeats a
       await proxy.close();
     }
   });
+});
+
+Deno.test("feed applier: a source commit too big for one local commit is split, its checkpoint one short until it is whole", async () => {
+  const { store, cleanup } = await tempStore();
+  try {
+    const applier = new FeedApplier(store, "src:1", "sid", 7);
+    const value = (i: number) => new TextEncoder().encode(`v${i}`);
+    // Commit 8: two records; commit 9: 200 records (more than one local commit holds).
+    await applier.add("config", ["a"], value(0), 8);
+    await applier.add("config", ["b"], value(1), 8);
+    for (let i = 0; i < 200; i++) await applier.add("config", [`k${i}`], value(i), 9);
+    const mid = await readFollowCheckpoint(store);
+    assert.ok(mid && mid.stamp <= 8, `checkpoint ${mid?.stamp} must not claim commit 9 yet`);
+    assert.ok((await store.stats("config")).count < 202);
+    await applier.mark(9);
+    assert.deepEqual(await readFollowCheckpoint(store), {
+      source: "src:1",
+      storeId: "sid",
+      stamp: 9,
+    });
+    assert.equal((await store.stats("config")).count, 202);
+    assert.equal(applier.records, 202);
+  } finally {
+    await cleanup();
+  }
 });
