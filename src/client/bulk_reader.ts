@@ -1,23 +1,11 @@
-import { decodeKey, digestHex, type KeyPart, recordHash } from "../store/_hash.ts";
+import { addToDigest, digestHex } from "../wire/digest.ts";
+import { recordHash } from "../wire/record_hash.ts";
+import { decodeKey, encodeKey, type KeyPart } from "../wire/record_key.ts";
 import { keyProblem, type TableName, TABLES } from "../store/tables.ts";
 import type { Frame } from "../wire/chunks.ts";
 import { RecordDecoder, RecordStreamError } from "../wire/record_stream.ts";
 import type { CitadelClient } from "./connection.ts";
-
-/**
- * A sync reply that arrived damaged, inconsistent or cut off, or a sync command the source
- * refused in the middle of a pull: the pull must be run again (exit 3).
- */
-export class TransferError extends Error {
-  /** The server's reply code when it refused the command outright (before any data). */
-  readonly refusedWith?: number;
-
-  constructor(reason: string, refusedWith?: number) {
-    super(reason);
-    this.name = "TransferError";
-    this.refusedWith = refusedWith;
-  }
-}
+import { TransferError } from "./transfer_error.ts";
 
 /** One record of a bulk reply, checked against its table. */
 export interface BulkRecord {
@@ -25,6 +13,8 @@ export interface BulkRecord {
   value: Uint8Array | null;
   stamp: number;
   size: number;
+  /** recordHash of the record, when its key came in canonical form (the store reuses it). */
+  hash?: bigint;
 }
 
 /** The header lines of a bulk reply. */
@@ -54,6 +44,7 @@ export async function* readBulk(
   let count = 0;
   let digest = 0n;
   let headerDone = false;
+  const def = TABLES[table];
   while (true) {
     const frame: Frame = await wireStep(table, () => client.frame());
     if ("line" in frame) {
@@ -93,10 +84,18 @@ export async function* readBulk(
       throw e;
     }
     for (const r of recs) {
+      let hash: bigint | undefined;
       const key = checkedKey(table, decodeWireKey(table, r.key), r.value);
-      if (r.value) digest = BigInt.asUintN(64, digest + recordHash(r.key, r.value));
+      if (r.value) {
+        hash = recordHash(r.key, r.value);
+        digest = addToDigest(digest, hash);
+        // The store hashes the canonical key bytes; a key sent in another JSON spelling
+        // hashes differently, so only a canonical one passes its hash on.
+        if (!sameBytes(r.key, encodeKey(key))) hash = undefined;
+      }
       count++;
-      yield { key, value: r.value, stamp: r.stamp, size: r.key.length + (r.value?.length ?? 0) };
+      const size = r.key.length + (r.value?.length ?? 0);
+      yield { key, value: r.value, stamp: r.stamp, size, hash };
     }
   }
 
@@ -108,6 +107,12 @@ export async function* readBulk(
     }
     onHeader({ stamp, storeId: header.storeid, fields: header });
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Runs one read or write of a bulk reply; any failure of the wire becomes a TransferError. */

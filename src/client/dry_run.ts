@@ -1,6 +1,6 @@
 import type { Store } from "../store/store.ts";
 import type { TableName } from "../store/tables.ts";
-import { TransferError } from "./bulk_reader.ts";
+import { TransferError } from "./transfer_error.ts";
 import type { CitadelClient } from "./connection.ts";
 import { checkpointOf, countSince, plan, type SourceListing, type TableReport } from "./pull.ts";
 import type { PullResult } from "./run_pull.ts";

@@ -29,7 +29,7 @@ import { RoomFlag } from "../store/rooms.ts";
 import type { Store } from "../store/store.ts";
 import { systemMessageOp } from "../store/system_messages.ts";
 import { TABLE_NAMES, type TableName, TABLES } from "../store/tables.ts";
-import { TransferError } from "./bulk_reader.ts";
+import { TransferError } from "./transfer_error.ts";
 import { CitadelClient, ConnectionError } from "./connection.ts";
 import type { TableReport } from "./pull.ts";
 import { humanBytes } from "./report.ts";

@@ -6,11 +6,12 @@
  * @module
  */
 import { CtdlError } from "../errors.ts";
-import type { KeyPart } from "../store/_hash.ts";
+import type { KeyPart } from "../wire/record_key.ts";
 import { isTableName, type TableName } from "../store/tables.ts";
 import { ChunkError, readFrame } from "../wire/chunks.ts";
 import { RecordDecoder, RecordStreamError } from "../wire/record_stream.ts";
-import { checkedKey, decodeWireKey, TransferError } from "./bulk_reader.ts";
+import { checkedKey, decodeWireKey } from "./bulk_reader.ts";
+import { TransferError } from "./transfer_error.ts";
 import { type CitadelClient, ConnectionError } from "./connection.ts";
 
 /** One thing the feed said: a checked record, or a mark. */

@@ -15,7 +15,7 @@
 
 import type { Store } from "../store/store.ts";
 import type { TableName } from "../store/tables.ts";
-import { TransferError } from "./bulk_reader.ts";
+import { TransferError } from "./transfer_error.ts";
 import type { CitadelClient } from "./connection.ts";
 import {
   checkpointOf,

@@ -1,9 +1,9 @@
-import { encodeKey, type KeyPart } from "../store/_hash.ts";
+import { encodeKey, type KeyPart } from "../wire/record_key.ts";
 import { BatchWriter } from "../store/batch_writer.ts";
 import type { Store } from "../store/store.ts";
 import { TABLE_NAMES, type TableName } from "../store/tables.ts";
-import { toHex } from "../wire/hex.ts";
-import { type BulkRecord, readBulk, TransferError } from "./bulk_reader.ts";
+import { type BulkRecord, readBulk } from "./bulk_reader.ts";
+import { TransferError } from "./transfer_error.ts";
 import type { CitadelClient } from "./connection.ts";
 
 /** A table's summary on the source, from `SYNC all|info` or `SYNC <t>|info`. */
@@ -185,7 +185,7 @@ export class TableCopier {
   async #full(table: TableName, start: number | null, after: KeyPart[] | null): Promise<void> {
     let startStamp = start;
     const command = after
-      ? `SYNC ${table}|range|${toHex(encodeKey(after))}`
+      ? `SYNC ${table}|range|${encodeKey(after).toHex()}`
       : `SYNC ${table}|getall`;
     await this.#apply(table, command, (last, header, end) => {
       startStamp ??= header;
@@ -213,9 +213,16 @@ export class TableCopier {
       metaFor: () => [{ key: CHECKPOINT(table), value: nextCp(last, header, end) }],
       onFlush: (n, b) => this.#onBatch(table, n, b),
     });
-    for await (const rec of readBulk(this.client, table, command, (h) => header = h.stamp)) {
-      await writer.add({ table, key: rec.key, value: rec.value });
-      last = rec;
+    try {
+      for await (const rec of readBulk(this.client, table, command, (h) => header = h.stamp)) {
+        await writer.add({ table, key: rec.key, value: rec.value }, rec.hash);
+        last = rec;
+      }
+    } catch (e) {
+      // Records that arrived whole (every chunk passed its CRC) are kept, with the
+      // checkpoint at the last of them: a rerun resumes there, not a whole batch earlier.
+      if (e instanceof TransferError) await writer.flush().catch(() => {});
+      throw e;
     }
     end = true;
     await writer.flush(true);

@@ -230,7 +230,11 @@ export function maildirSync(
     if (!ctx.dryRun) {
       const times = folderTimes(dir);
       if (times !== rs.dirs) [rs.dirs, dirty] = [times, true];
-      if (fetch.seen !== rs.seen) [rs.seen, dirty] = [fetch.seen, true];
+      // The seen text fetched before this run's own SEEN commands is stale once any went up:
+      // record none, so the next run compares every flag instead of taking a server-side
+      // change back to that same text for "nothing changed".
+      if (rep.up.seen > 0) [rs.seen, dirty] = ["\u0000sent", true];
+      else if (fetch.seen !== rs.seen) [rs.seen, dirty] = [fetch.seen, true];
     }
     return dirty;
   };

@@ -3,7 +3,8 @@
  * read rooms, and the client commands Citadel's own clients use to write (GOTO, ENT0 with
  * EUID replacement, DELE, SEEN).
  */
-import { type BulkHeader, readBulk, TransferError } from "../client/bulk_reader.ts";
+import { type BulkHeader, readBulk } from "../client/bulk_reader.ts";
+import { TransferError } from "../client/transfer_error.ts";
 import { CitadelClient } from "../client/connection.ts";
 import { Code, CtdlError } from "../errors.ts";
 

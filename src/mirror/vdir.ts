@@ -7,7 +7,6 @@
  */
 import { join } from "node:path";
 import { CtdlError } from "../errors.ts";
-import { toHex } from "../wire/hex.ts";
 import { act, type MirrorContext, type RoomReport } from "./context.ts";
 import { checkLocalItem, itemFileName, KINDS, sameText, serverItem } from "./items.ts";
 import type { RoomFetch } from "./remote.ts";
@@ -28,7 +27,7 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 async function sha256(bytes: Uint8Array): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource)));
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource)).toHex();
 }
 
 async function readLocal(dir: string, name: string): Promise<LocalFile> {

@@ -8,6 +8,8 @@ export const UNRECOGNIZED_BUDGET = 10;
 
 /** Verbs a server started without sync answers as a stock Citadel does (530). */
 const SYNC_VERBS = new Set(["SYNC", "SNGL", "ESNG"]);
+/** Verbs that RWHO's "last command" does not show: keep-alives and the who-list itself. */
+const UNLOGGED_VERBS = new Set(["NOOP", "QNOP", "RWHO"]);
 
 /**
  * Joins the command families into one table, failing at start-up when two families define
@@ -82,7 +84,21 @@ export class Dispatcher {
   ): Promise<void> {
     const verb = line.slice(0, 4).toUpperCase();
     const raw = line.length > 5 ? line.slice(5) : "";
-    s.lastCommand = verb;
+    try {
+      await this.#runVerb(s, line, verb, raw, around);
+    } finally {
+      // RWHO shows the last command a session finished, so its own RWHO shows the one before.
+      if (!UNLOGGED_VERBS.has(verb)) s.lastCommand = verb;
+    }
+  }
+
+  async #runVerb(
+    s: Session,
+    line: string,
+    verb: string,
+    raw: string,
+    around: (fn: () => Promise<void>) => Promise<void>,
+  ): Promise<void> {
     const cmd = Object.hasOwn(this.#table, verb) ? this.#table[verb] : undefined;
     if (!cmd || (!this.#sync && SYNC_VERBS.has(verb)) || (line.length > 4 && line[4] !== " ")) {
       await this.#unrecognized(s);

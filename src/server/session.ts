@@ -1,6 +1,6 @@
 import { Code, CtdlError } from "../errors.ts";
 import { log } from "../log.ts";
-import { fromBinaryString } from "../message/binary_string.ts";
+import { fromBinaryString, toBinaryString } from "../message/binary_string.ts";
 import type { Room, User } from "../store/tables.ts";
 import { getUserByNumber } from "../store/users.ts";
 import {
@@ -36,6 +36,11 @@ export interface ReadTextOptions {
   maxBytes?: number;
   /** A longer line is read and dropped. */
   maxLineBytes?: number;
+  /**
+   * Lines as the bytes sent (binary strings, one char per byte), never decoded: message
+   * bodies, so that what a client sends is what is stored.
+   */
+  binary?: boolean;
 }
 
 let nextSessionId = 1;
@@ -71,7 +76,20 @@ export class Session {
   /** Unrecognized commands in a row; the dispatcher ends a session that sends only junk. */
   unrecognized = 0;
   /** Instant messages waiting (GEXP); their presence puts `*` on NOOP replies. */
-  readonly instantMessages: { from: string; time: number; text: string }[] = [];
+  readonly instantMessages: { from: string; time: number; text: string; address?: string }[] = [];
+  /** The host the client says it serves (IDEN's fifth field), shown by RWHO. */
+  clientHost = "";
+  /** STEL 1: hidden from other users' RWHO. */
+  stealth = false;
+  /** ASYN 1: the server announces pages on its own with `902 instant msg`. */
+  asyncMode = false;
+  /** DEXP 1: pages from non-Aides are refused. */
+  pagesDisabled = false;
+  /** The last user this session was paged by (SEXP without arguments answers them). */
+  lastPager = "";
+  /** Mail arrived for this user since the last mailbox GOTO (GOTO's field 9). */
+  newMail = false;
+  readonly #pendingNotices: string[] = [];
   /** Per-family state, one typed slot per command family. */
   readonly state: SessionState = newSessionState();
   /** Seconds of silence (or of a stalled write) after which the session ends. */
@@ -141,6 +159,31 @@ export class Session {
     await this.reply("000");
   }
 
+  /** Sends `<code> <header>` and lines given as binary strings (sent as stored), `000`. */
+  async binaryListing(header: string, lines: Iterable<string>, code = Code.LISTING_FOLLOWS) {
+    await this.reply(`${code} ${header}`);
+    await this.listingBody(lines, true);
+  }
+
+  /** Sends a 6xx reply line and its bytes. */
+  async sendBinary(header: string, bytes: Uint8Array): Promise<void> {
+    await this.reply(header);
+    await this.sendBytes(bytes);
+  }
+
+  /**
+   * Sends a line the server starts on its own (ASYN's `902`): at once when the session is
+   * idle, else right after the running command's reply.
+   */
+  async notify(line: string): Promise<void> {
+    if (this.#busy) {
+      this.#pendingNotices.push(line);
+      return;
+    }
+    await this.reply(line);
+    await this.flush();
+  }
+
   /** Sends raw bytes: the body of a 600 reply, or a stream (MIGR, CHUNK frames). */
   sendBytes(bytes: Uint8Array): Promise<void> {
     return this.#out.write(bytes);
@@ -162,13 +205,14 @@ export class Session {
    */
   async readText(opts: ReadTextOptions = {}): Promise<string[]> {
     const { maxLines = 1_000_000, maxBytes = Infinity, maxLineBytes = MAX_LINE } = opts;
+    const binary = opts.binary ?? false;
     await this.flush();
     const lines: string[] = [];
     let bytes = 0;
     let tooMany = false;
     this.#armIdle();
     try {
-      await this.#readUntilEnd(maxLineBytes, (line) => {
+      await this.#readUntilEnd(maxLineBytes, binary, (line) => {
         bytes += line.length + 1;
         if (lines.length >= maxLines) tooMany = true;
         else if (bytes <= maxBytes) lines.push(line);
@@ -182,12 +226,18 @@ export class Session {
 
   async #readUntilEnd(
     maxLineBytes: number,
+    binary: boolean,
     take: (line: string) => void,
   ): Promise<void> {
     while (true) {
       let line: string | null;
       try {
-        line = await this.#reader.readLine(maxLineBytes);
+        if (binary) {
+          const bytes = await this.#reader.readLineBytes(maxLineBytes);
+          line = bytes === null ? null : toBinaryString(bytes);
+        } else {
+          line = await this.#reader.readLine(maxLineBytes);
+        }
       } catch (e) {
         if (e instanceof LineTooLongError) continue;
         throw e;
@@ -347,6 +397,7 @@ export class Session {
       try {
         this.lastActive = Math.floor(Date.now() / 1000);
         await this.server.dispatch(this, line);
+        for (const notice of this.#pendingNotices.splice(0)) await this.reply(notice);
         await this.flush();
       } finally {
         this.#busy = false;

@@ -44,7 +44,13 @@ export const View = {
   CALENDAR: 3,
   TASKS: 4,
   NOTES: 5,
+  WIKI: 6,
+  DRAFTS: 9,
+  BLOG: 10,
 } as const;
+
+/** F_* floor flags. */
+export const FloorFlag = { INUSE: 1 } as const;
 
 /** Room names are case-insensitive: the key is the lower-cased name. */
 export function roomKey(name: string): string {
@@ -54,6 +60,11 @@ export function roomKey(name: string): string {
 /** A user's mailbox room name: the user number, zero-padded to 10 digits, a dot, the name. */
 export function mailboxName(usernum: number, name: string): string {
   return `${String(usernum).padStart(10, "0")}.${name}`;
+}
+
+/** The name a mailbox room's owner sees: the name without the 10-digit owner prefix. */
+export function stripMailboxPrefix(name: string): string {
+  return name.replace(/^\d+\./, "");
 }
 
 /** Reads a room by (full) name. */

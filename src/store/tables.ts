@@ -1,5 +1,5 @@
 import { bytesCodec, type Codec, emptyCodec, intCodec, jsonCodec, textCodec } from "./codec.ts";
-import type { KeyPart } from "./_hash.ts";
+import type { KeyPart } from "../wire/record_key.ts";
 
 /** A user record: Citadel's `struct ctdluser`, with the password kept only as a salted hash. */
 export interface User {

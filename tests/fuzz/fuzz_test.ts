@@ -12,7 +12,7 @@ import {
   type WireRecord,
 } from "../../src/wire/record_stream.ts";
 import { fixtureStore } from "../_helpers.ts";
-import { concat } from "../../src/store/store.ts";
+import { concat } from "../../src/wire/bytes.ts";
 import { prng } from "../../src/tools/prng.ts";
 
 /** Flips, deletes or inserts a few bytes. */

@@ -382,7 +382,7 @@ Deno.test("render: MSG2 writes RFC 822 with CRLF lines and synthesised headers",
   assert.ok(lines.every((l) => l.endsWith("\r")));
   assert.deepEqual(lines.map((l) => l.slice(0, -1)), [
     "Return-Path: ann",
-    "Date: Tue, 14 Nov 2023 22:13:20 +0000",
+    "Date: Tue, 14 Nov 2023 22:13:20 -0000",
     "To: Bob@node.example.org",
     "References: <a@x> <b@x>",
     "Subject: Hello",
@@ -391,7 +391,7 @@ Deno.test("render: MSG2 writes RFC 822 with CRLF lines and synthesised headers",
     "",
     "Body text",
   ]);
-  assert.equal(rfc822Date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+  assert.equal(rfc822Date(0), "Thu, 01 Jan 1970 00:00:00 -0000");
   const fast = renderMsg2(msg, { nodename: "node", fqdn: "n", headers: HeaderMode.FAST });
   assert.ok(!fast.includes("Body text\r"));
   const anon = renderMsg2(newMessage({ anon: 66, fields: { A: "Ann" } }), {
@@ -419,7 +419,7 @@ Deno.test("render: MSG4 section shows an embedded message/rfc822 part", () => {
         "",
         'From: "Carl Inner" <carl@example.com>',
         "Subject: Inner subject",
-        "Date: Tue, 14 Nov 2023 22:13:20 +0000",
+        "Date: Tue, 14 Nov 2023 22:13:20 -0000",
         "Content-type: text/plain",
         "",
         "Inner body",

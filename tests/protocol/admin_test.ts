@@ -16,7 +16,9 @@ Deno.test("admin: CONF GET lists the legacy positions; CONF SET writes them back
     assert.equal(get.lines[0], "fixture");
     assert.equal(get.lines[1], "fixture.example.org");
     assert.equal(get.lines[2], "Fixture BBS");
-    assert.equal(get.lines[3], "", "an unused position");
+    assert.equal(get.lines[3], "xxx", "an unused position, as 902 prints it");
+    assert.equal(get.lines[18], "(null)", "an unset text setting, as 902 prints it");
+    assert.equal(get.lines[4], "0", "an unset number, as 902 prints it");
     assert.equal(get.lines[9], "Trashcan");
     assert.equal(get.lines[13], "SysOp");
     assert.equal(get.lines[19], "3", "c_createax");
@@ -32,7 +34,8 @@ Deno.test("admin: CONF GET lists the legacy positions; CONF SET writes them back
     // Nothing follows the 000; the next reply is the next command's.
     assert.equal((await s.command("CONF GETVAL|c_humannode")).line, "200 Renamed BBS|");
     assert.equal(await readConfig(store, "c_phonenum"), "");
-    assert.equal(await store.stamp(), before + 1, "one commit, only what changed");
+    // One commit of what changed, then 902's notice in the Aide room and its poster count.
+    assert.equal(await store.stamp(), before + 3, "only what changed, and the notice");
     const info = await s.listing("INFO");
     assert.equal(info.lines[2], "Renamed BBS");
 
@@ -55,8 +58,11 @@ Deno.test("admin: CONF GETVAL, PUTVAL and LISTVAL; errors; Aides only", async ()
 
     const s = await loginAs(address, sysop);
     assert.equal((await s.command("CONF GETVAL|c_nodename")).line, "200 fixture|");
-    assert.equal((await s.command("CONF GETVAL|c_never_set")).line, "200 |");
-    assert.equal((await s.command("CONF PUTVAL|c_aide_zap|1")).line, "200 OK");
+    assert.equal((await s.command("CONF GETVAL|c_never_set")).line, "500 |");
+    assert.equal(
+      (await s.command("CONF PUTVAL|c_aide_zap|1")).line,
+      "200 setting 'c_aide_zap' to '1'",
+    );
     assert.equal(await readConfig(store, "c_aide_zap"), "1");
     // With c_aide_zap an Aide may forget rooms.
     assert.equal((await s.command("GOTO Upstairs Lounge")).code, 200);
@@ -70,7 +76,7 @@ Deno.test("admin: CONF GETVAL, PUTVAL and LISTVAL; errors; Aides only", async ()
     assert.equal((await s.command("CONF EXPLODE")).code, 512);
     assert.equal((await s.command("CONF GETVAL")).code, 512);
     assert.equal((await s.command("CONF GETVAL|bad key")).code, 512);
-    assert.equal((await s.command("CONF PUTVAL|c_x")).code, 512);
+    assert.equal((await s.command("CONF PUTVAL|c_x")).line, "500 name and value required");
     await s.quit();
     await a.quit();
   });

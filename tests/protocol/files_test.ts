@@ -61,7 +61,8 @@ Deno.test("files: RDIR lists the room's files; 560 outside directory rooms", asy
     assert.equal((await c.command("OPEN readme.txt")).code, 560);
     await gotoRoom(c, "File Library");
     const { reply, lines } = await c.listing("RDIR");
-    assert.equal(reply.line, "100 fixture.example.org|files/library");
+    // 902's form: the FQDN, then <home>/files//<dirname> (ctdlsync's home: the store's folder).
+    assert.match(reply.line, /^100 fixture\.example\.org\|\/.+\/files\/\/library$/);
     // 902 keeps the space that separates the description in its filedir index.
     assert.deepEqual(lines, [
       "firmware.bin|150000|application/octet-stream| Firmware image",
@@ -78,7 +79,10 @@ Deno.test("files: OPEN/READ/CLOS of the 150 KB firmware.bin is byte for byte", a
     assert.equal((await c.command("READ 0|4096")).code, 553, "nothing open");
     assert.equal((await c.command("CLOS")).code, 553);
     assert.equal((await c.command("OPEN")).code, 571);
-    assert.equal((await c.command("OPEN no-such-file")).code, 571);
+    assert.match(
+      (await c.command("OPEN no-such-file")).line,
+      /^510 cannot open \/.+\/files\/\/library\/no-such-file: No such file or directory$/,
+    );
     assert.equal((await c.command("OPEN ../../etc/passwd")).code, 512);
     const open = await c.command("OPEN firmware.bin");
     assert.equal(open.line, "200 150000|1700000000|firmware.bin|application/octet-stream");
@@ -109,9 +113,9 @@ Deno.test("files: UOPN/WRIT/UCLS saves the upload; RDIR shows it; a notice is po
     // 250 000 bytes with LF, "000" lines and every byte value: three WRITs.
     const data = new Uint8Array(250_000).map((_, i) => (i % 7 === 0 ? 10 : i % 256));
     data.set(new TextEncoder().encode("\n000\n"), 1000);
-    assert.equal(
+    assert.match(
       (await upload(c, "dump.bin", "application/x-test", "Test dump", data)).line,
-      "200 File 'library/dump.bin' saved.",
+      /^200 File '\/.+\/files\/\/library\/dump\.bin' saved\.$/,
     );
     const { lines } = await c.listing("RDIR");
     assert.ok(lines.includes("dump.bin|250000|application/x-test| Test dump"), lines.join("\n"));
@@ -139,7 +143,10 @@ Deno.test("files: UOPN/WRIT/UCLS saves the upload; RDIR shows it; a notice is po
     assert.equal((await c.command("WRIT 3")).code, 700);
     await c.out.write(new Uint8Array([1, 2, 3]));
     await c.out.flush();
-    assert.equal((await c.command("UCLS 0")).line, "200 File 'library/scratch.txt' aborted.");
+    assert.match(
+      (await c.command("UCLS 0")).line,
+      /^200 File '\/.+\/files\/\/library\/scratch\.txt' aborted\.$/,
+    );
     assert.equal(await statRoomFile(store, "library", "scratch.txt"), null);
     await c.quit();
   });

@@ -302,7 +302,7 @@ Deno.test("messages: ENT0 mail goes to the recipient's Mail and the sender's Sen
       assert.equal((await getMeta(store, n))!.refcount, 2, "one message, two rooms");
       const msg = (await getMessage(store, n))!;
       assert.equal(fieldText(msg, "R"), "Alice Tester");
-      assert.equal(fieldText(msg, "O"), "Mail");
+      assert.equal(fieldText(msg, "O"), sent.name, "saved first in the sender's Sent Items");
       const carol = (await getUser(store, "Carol Problem"))!;
       const carolMail = await getRoom(store, mailboxName(carol.usernum, "Mail"));
       assert.ok(carolMail, "a recipient without a Mail room gets one");
@@ -375,7 +375,7 @@ Deno.test("messages: DELE needs an Aide (or own mailbox); counts; 575 when absen
     await a.quit();
     const s = await loginAs(address, sysop);
     await gotoRoom(s, "Lobby");
-    assert.equal((await s.command("DELE")).line, "200 Nothing to do.");
+    assert.equal((await s.command("DELE")).line, "575 Message not found.");
     assert.equal((await s.command(`DELE ${m1},${m2}`)).line, "200 2 messages deleted.");
     assert.equal((await s.command(`DELE ${m1}`)).line, "575 Message not found.");
     assert.equal((await lobbyNumbers(store)).length, 2);

@@ -4,7 +4,8 @@ import { readFeed } from "../../src/client/feed_reader.ts";
 import { FeedApplier } from "../../src/client/feed_applier.ts";
 import { follow } from "../../src/client/follow.ts";
 import { newMessage } from "../../src/message/message.ts";
-import { digestHex, recordHash } from "../../src/store/_hash.ts";
+import { addToDigest, digestHex } from "../../src/wire/digest.ts";
+import { recordHash } from "../../src/wire/record_hash.ts";
 import { deleteFromRoom, postMessage } from "../../src/store/messages.ts";
 import { readFollowCheckpoint } from "../../src/store/replica.ts";
 import { getRoom } from "../../src/store/rooms.ts";
@@ -39,7 +40,7 @@ Deno.test("follow feed: framing, records of all tables in stamp order, marks, he
           for (const r of decoder.push(f.chunk)) {
             seen.set(new TextDecoder().decode(r.key), r.value);
             stamps.push(r.stamp);
-            if (r.value) digest = BigInt.asUintN(64, digest + recordHash(r.key, r.value));
+            if (r.value) digest = addToDigest(digest, recordHash(r.key, r.value));
             n++;
           }
           continue;
@@ -215,21 +216,22 @@ Deno.test("feed applier: a source commit too big for one local commit is split, 
   try {
     const applier = new FeedApplier(store, "src:1", "sid", 7);
     const value = (i: number) => new TextEncoder().encode(`v${i}`);
-    // Commit 8: two records; commit 9: 200 records (more than one local commit holds).
+    // Commit 8: two records; commit 9: 1,200 records (more than one local commit holds).
     await applier.add("config", ["a"], value(0), 8);
     await applier.add("config", ["b"], value(1), 8);
-    for (let i = 0; i < 200; i++) await applier.add("config", [`k${i}`], value(i), 9);
+    for (let i = 0; i < 1200; i++) await applier.add("config", [`k${i}`], value(i), 9);
     const mid = await readFollowCheckpoint(store);
-    assert.ok(mid && mid.stamp <= 8, `checkpoint ${mid?.stamp} must not claim commit 9 yet`);
-    assert.ok((await store.stats("config")).count < 202);
+    // (A first batch may still be on its way to KV: no checkpoint yet is fine too.)
+    assert.ok(!mid || mid.stamp <= 8, `checkpoint ${mid?.stamp} must not claim commit 9 yet`);
+    assert.ok((await store.stats("config")).count < 1202);
     await applier.mark(9);
     assert.deepEqual(await readFollowCheckpoint(store), {
       source: "src:1",
       storeId: "sid",
       stamp: 9,
     });
-    assert.equal((await store.stats("config")).count, 202);
-    assert.equal(applier.records, 202);
+    assert.equal((await store.stats("config")).count, 1202);
+    assert.equal(applier.records, 1202);
   } finally {
     await cleanup();
   }

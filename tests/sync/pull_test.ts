@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { newMessage } from "../../src/message/message.ts";
 import { runPull, runVerify } from "../../src/client/run_pull.ts";
-import { TransferError } from "../../src/client/bulk_reader.ts";
+import { TransferError } from "../../src/client/transfer_error.ts";
 import { configOp } from "../../src/store/control.ts";
 import { deleteFromRoom, postMessage } from "../../src/store/messages.ts";
 import { roomFileOp } from "../../src/store/room_files.ts";

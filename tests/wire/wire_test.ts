@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { concat } from "../../src/wire/bytes.ts";
 import { BlockReader, LineTooLongError, UnexpectedEofError } from "../../src/wire/block_reader.ts";
-import { concat } from "../../src/store/store.ts";
 import { BufferedWriter } from "../../src/wire/buffered_writer.ts";
 import { ChunkError, ChunkWriter, readFrame } from "../../src/wire/chunks.ts";
 import { encodeRecord, RecordDecoder, RecordStreamError } from "../../src/wire/record_stream.ts";

@@ -8,7 +8,9 @@
  * @module
  */
 import { Code, CtdlError } from "../../errors.ts";
-import { digestHex, encodeKey, recordHash } from "../../store/_hash.ts";
+import { addToDigest, digestHex } from "../../wire/digest.ts";
+import { recordHash } from "../../wire/record_hash.ts";
+import { encodeKey } from "../../wire/record_key.ts";
 import { changesAcross } from "../../store/change_feed.ts";
 import { encodeRecord } from "../../wire/record_stream.ts";
 import type { Session } from "../session.ts";
@@ -71,7 +73,7 @@ export async function followFeed(
         for await (const c of changesAcross(store, cursor, hi)) {
           const key = encodeKey([c.table, ...c.key]);
           await chunks.write(encodeRecord({ key, value: c.value, stamp: c.stamp }));
-          if (c.value) digest = BigInt.asUintN(64, digest + recordHash(key, c.value));
+          if (c.value) digest = addToDigest(digest, recordHash(key, c.value));
           n++;
         }
         await chunks.end();

@@ -1,10 +1,24 @@
-import { CtdlError } from "../../errors.ts";
+import { Code, CtdlError } from "../../errors.ts";
+import { AxLevel } from "../../store/users.ts";
 import { log } from "../../log.ts";
 import { exportMigr } from "../../migr/export.ts";
 import { subVerbs } from "../dispatch.ts";
-import type { CommandTable } from "../session.ts";
+import type { Command, CommandTable } from "../session.ts";
 
 const encoder = new TextEncoder();
+
+/** 902 serves MIGR to internal programs only, and tells users so; ctdlsync to Aides too. */
+function aideBeyondUsers(inner: Command): Command {
+  return {
+    access: "user",
+    run(s, args, raw) {
+      if (s.requireUser().axlevel < AxLevel.AIDE) {
+        throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "This is not a user-level command.");
+      }
+      return inner.run(s, args, raw);
+    },
+  };
+}
 
 /**
  * MIGR: Citadel's XML migration. `MIGR export` streams the whole store as the document a
@@ -16,7 +30,7 @@ const encoder = new TextEncoder();
  * store, which a running server cannot do under its sessions; `ctdlsync import` does it offline.
  */
 export const migrateCommands: CommandTable = {
-  MIGR: subVerbs("aide", {
+  MIGR: aideBeyondUsers(subVerbs("user", {
     import() {
       throw new CtdlError(
         530,
@@ -25,7 +39,7 @@ export const migrateCommands: CommandTable = {
       );
     },
     async export(s) {
-      await s.reply("100 Exporting all Citadel databases.");
+      await s.reply(`${Code.LISTING_FOLLOWS} Exporting all Citadel databases.`);
       try {
         for await (const piece of exportMigr(s.server.store)) {
           await s.sendBytes(encoder.encode(piece));
@@ -37,5 +51,5 @@ export const migrateCommands: CommandTable = {
       }
       await s.reply("000");
     },
-  }, () => "illegal command"),
+  }, () => "illegal command")),
 };

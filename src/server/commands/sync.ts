@@ -1,6 +1,8 @@
 import { Code, CtdlError } from "../../errors.ts";
 import { AxLevel } from "../../store/users.ts";
-import { decodeKey, digestHex, encodeKey, type KeyPart, recordHash } from "../../store/_hash.ts";
+import { addToDigest, digestHex } from "../../wire/digest.ts";
+import { recordHash } from "../../wire/record_hash.ts";
+import { decodeKey, encodeKey, type KeyPart } from "../../wire/record_key.ts";
 import type { Change, Store } from "../../store/store.ts";
 import {
   isTableName,
@@ -9,7 +11,6 @@ import {
   type TableName,
   TABLES,
 } from "../../store/tables.ts";
-import { fromHex } from "../../wire/hex.ts";
 import { encodeRecord } from "../../wire/record_stream.ts";
 import { subVerbs } from "../dispatch.ts";
 import type { CommandTable, Session } from "../session.ts";
@@ -23,7 +24,12 @@ async function infoLine(store: Store, table: TableName): Promise<string> {
 }
 
 function parseKeyArg(table: TableName, hex: string | undefined): KeyPart[] {
-  const bytes = hex === undefined ? null : fromHex(hex);
+  let bytes: Uint8Array | null = null;
+  try {
+    if (hex !== undefined) bytes = Uint8Array.fromHex(hex);
+  } catch {
+    // not even-length hex: refused below
+  }
   if (!bytes || bytes.length === 0) {
     throw new CtdlError(512, "key must be the hex of the key's JSON text");
   }
@@ -64,7 +70,8 @@ async function bulk(
     for await (const rec of records) {
       const key = encodeKey(rec.key);
       await chunks.write(encodeRecord({ key, value: rec.value, stamp: rec.stamp }));
-      if (rec.value) digest = BigInt.asUintN(64, digest + recordHash(key, rec.value));
+      // The store keeps each record's hash: the reply digest reuses it.
+      if (rec.value) digest = addToDigest(digest, rec.hash ?? recordHash(key, rec.value));
       n++;
     }
     await chunks.end();
@@ -81,7 +88,7 @@ async function bulk(
 
 async function* asChanges(store: Store, table: TableName, opts: { after?: KeyPart[] }) {
   for await (const r of store.list(table, opts)) {
-    yield { key: r.key, value: r.value, stamp: r.stamp };
+    yield { key: r.key, value: r.value, stamp: r.stamp, hash: r.hash };
   }
 }
 
