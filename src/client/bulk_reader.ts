@@ -44,7 +44,6 @@ export async function* readBulk(
   let count = 0;
   let digest = 0n;
   let headerDone = false;
-  const def = TABLES[table];
   while (true) {
     const frame: Frame = await wireStep(table, () => client.frame());
     if ("line" in frame) {
