@@ -2,8 +2,8 @@
  * The measurements `bench/bench.ts` is made of. Each stage runs once per bench run and
  * returns plain numbers; the figure table in bench.ts picks from them.
  */
-import { exportMigrFile } from "../src/migr/export.ts";
-import { fileText, importMigrFile } from "../src/migr/import.ts";
+import { exportMigrFile } from "../src/app/migr_export.ts";
+import { fileText, importMigrFile } from "../src/app/migr_import.ts";
 import { readMigrRecords } from "../src/migr/xml_reader.ts";
 import { BatchWriter } from "../src/store/batch_writer.ts";
 import { prepareOp } from "../src/store/commit.ts";

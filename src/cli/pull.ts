@@ -1,4 +1,4 @@
-import { runFallbackPull } from "../client/fallback.ts";
+import { runFallbackPull } from "../app/fallback_pull.ts";
 import { progressLine, pullSummary, verdictLine } from "../client/report.ts";
 import { InterruptedError, NoSyncError, type PullResult, runSync } from "../client/run_pull.ts";
 import { readOrigin, writeLastPull, writeOrigin } from "../store/origin.ts";

@@ -1,3 +1,4 @@
+import { exportMigr } from "../app/migr_export.ts";
 import { DEFAULT_TIMEOUT_SECONDS } from "../client/connection.ts";
 import { log } from "../log.ts";
 import { CitadelServer, DEFAULT_PORT } from "../server/server.ts";
@@ -53,6 +54,9 @@ export const serve: Command = {
         port: Number(m[3]),
         idleSeconds,
         sync: f["no-sync"] !== true,
+        // MIGR export is application code; the server gets it from here (layers: server/
+        // never imports src/app/).
+        migrExport: exportMigr,
         replicaOf: replica?.from,
         tls: f["tls-cert"]
           ? { certFile: f["tls-cert"] as string, keyFile: f["tls-key"] as string }
