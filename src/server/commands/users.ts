@@ -25,7 +25,7 @@ import { defaultCard, saveCard } from "../registration_card.ts";
 import { createPersonalRooms } from "../personal_rooms.ts";
 import { ownAddress } from "../addresses.ts";
 import type { CommandTable } from "../session.ts";
-import { checkSingleUser, completeLogin } from "./login.ts";
+import { checkSingleUser, completeLogin } from "../login_flow.ts";
 
 /**
  * Citadel's strproc() for user names: control and non-ASCII characters become blanks,
