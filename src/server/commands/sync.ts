@@ -14,7 +14,7 @@ import {
 import { encodeRecord } from "../../wire/record_stream.ts";
 import { subVerbs } from "../dispatch.ts";
 import type { CommandTable, Session } from "../session.ts";
-import { followFeed } from "./follow.ts";
+import { followFeed } from "../follow_feed.ts";
 import { isUserSyncTarget, runUserSync } from "./sync_user.ts";
 
 /** The info line for one table: `table|count|digest|stamp|bytes`. */
@@ -96,7 +96,7 @@ async function* asChanges(store: Store, table: TableName, opts: { after?: KeyPar
  * `SYNC <table>|<action>[|arg]`: the sync source. Actions: info, getall, range|<key hex>
  * (records after a key: resume of getall), since|<stamp> (changes and tombstones after a
  * stamp), get|<key hex>. `SYNC all|info` lists every table's info line; `SYNC all|follow`
- * is the live change feed (follow.ts).
+ * is the live change feed (../follow_feed.ts).
  */
 const tableSync = subVerbs(
   "aide",

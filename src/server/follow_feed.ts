@@ -7,13 +7,13 @@
  *
  * @module
  */
-import { Code, CtdlError } from "../../errors.ts";
-import { addToDigest, digestHex } from "../../wire/digest.ts";
-import { recordHash } from "../../wire/record_hash.ts";
-import { encodeKey } from "../../wire/record_key.ts";
-import { changesAcross } from "../../store/change_feed.ts";
-import { encodeRecord } from "../../wire/record_stream.ts";
-import type { Session } from "../session.ts";
+import { Code, CtdlError } from "../errors.ts";
+import { addToDigest, digestHex } from "../wire/digest.ts";
+import { recordHash } from "../wire/record_hash.ts";
+import { encodeKey } from "../wire/record_key.ts";
+import { changesAcross } from "../store/change_feed.ts";
+import { encodeRecord } from "../wire/record_stream.ts";
+import type { Session } from "./session.ts";
 
 /** Seconds between heartbeats when nothing changes (the follower's read timeout is 3×). */
 export const HEARTBEAT_SECONDS = 5;
