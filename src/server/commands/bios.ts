@@ -5,7 +5,7 @@ import { escapeListingLine } from "../../message/render.ts";
 import { deleteFromRoom, getMessage } from "../../store/messages.ts";
 import { getUser, updateUser } from "../../store/users.ts";
 import { postSystemMessage } from "../post_message.ts";
-import type { CommandTable } from "../session.ts";
+import type { CommandTable } from "../command.ts";
 import { userConfigRoom } from "../user_config.ts";
 
 /** The largest bio EBIO keeps (Citadel reads it with the site's message limit). */

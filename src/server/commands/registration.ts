@@ -1,12 +1,13 @@
 import { Code, CtdlError } from "../../errors.ts";
 import { ControlFlag, counterOp, readConfig, readCounter } from "../../store/control.ts";
 import { deleteFromRoom } from "../../store/messages.ts";
-import { AxLevel, getUser, listUsers, updateUser, UserFlag, userOps } from "../../store/users.ts";
+import { AxLevel, getUser, listUsers, updateUser, UserFlag } from "../../store/users.ts";
 import { ownAddress } from "../addresses.ts";
 import { atol } from "../args.ts";
 import { aideNotice } from "../post_message.ts";
 import { type Card, defaultCard, findCard, saveCard } from "../registration_card.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 import { userConfigRoom } from "../user_config.ts";
 
 /** Sets MM_VALID: 902's GNUR looks for unvalidated users only once someone registered. */

@@ -5,7 +5,8 @@ import { escapeListingLine } from "../../message/render.ts";
 import { deleteFromRoom, getMessage } from "../../store/messages.ts";
 import { roomMessages } from "../../store/rooms.ts";
 import { postSystemMessage } from "../post_message.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 import { userConfigRoom } from "../user_config.ts";
 
 /** Sieve scripts are messages in the user's config room, named by this subject prefix. */

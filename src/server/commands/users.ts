@@ -25,7 +25,7 @@ import { aideNotice } from "../post_message.ts";
 import { defaultCard, saveCard } from "../registration_card.ts";
 import { createPersonalRooms } from "../personal_rooms.ts";
 import { ownAddress } from "../addresses.ts";
-import type { CommandTable } from "../session.ts";
+import type { CommandTable } from "../command.ts";
 import { checkSingleUser, completeLogin } from "../login_flow.ts";
 
 /**
