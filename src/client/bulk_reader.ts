@@ -44,7 +44,6 @@ export async function* readBulk(
   let count = 0;
   let digest = 0n;
   let headerDone = false;
-  const def = TABLES[table];
   while (true) {
     const frame: Frame = await wireStep(table, () => client.frame());
     if ("line" in frame) {
@@ -85,22 +84,8 @@ export async function* readBulk(
     }
     for (const r of recs) {
       let hash: bigint | undefined;
-      let key: KeyPart[];
-      try {
-        key = decodeKey(r.key);
-      } catch (e) {
-        throw new TransferError(`${table}: bad record key: ${(e as Error).message}`);
-      }
-      const problem = keyProblem(def, key);
-      if (problem) throw new TransferError(`${table}: ${problem}`);
+      const key = checkedKey(table, decodeWireKey(table, r.key), r.value);
       if (r.value) {
-        try {
-          def.codec.decode(r.value);
-        } catch (e) {
-          throw new TransferError(
-            `${table}: record ${JSON.stringify(key)}: ${(e as Error).message}`,
-          );
-        }
         hash = recordHash(r.key, r.value);
         digest = addToDigest(digest, hash);
         // The store hashes the canonical key bytes; a key sent in another JSON spelling
@@ -137,4 +122,31 @@ async function wireStep<T>(table: TableName, step: () => Promise<T>): Promise<T>
     if (e instanceof TransferError) throw e;
     throw new TransferError(`${table}: ${(e as Error).message}`);
   }
+}
+
+/** Decodes a record's key bytes (JSON); damage raises TransferError naming `where`. */
+export function decodeWireKey(where: string, bytes: Uint8Array): KeyPart[] {
+  try {
+    return decodeKey(bytes);
+  } catch (e) {
+    throw new TransferError(`${where}: bad record key: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Checks one received record against its table: the key's shape and, for a put, that the
+ * value decodes with the table's codec. Returns the key; damage raises TransferError.
+ */
+export function checkedKey(table: TableName, key: KeyPart[], value: Uint8Array | null): KeyPart[] {
+  const def = TABLES[table];
+  const problem = keyProblem(def, key);
+  if (problem) throw new TransferError(`${table}: ${problem}`);
+  if (value) {
+    try {
+      def.codec.decode(value);
+    } catch (e) {
+      throw new TransferError(`${table}: record ${JSON.stringify(key)}: ${(e as Error).message}`);
+    }
+  }
+  return key;
 }

@@ -22,6 +22,11 @@ export interface ServerOptions {
    * code (src/app/migr_export.ts) that cli/serve.ts hands in; without it, MIGR answers 530.
    */
   migrExport?: (store: Store) => AsyncIterable<string>;
+  /**
+   * `HOST:PORT` of the source this store follows (a live replica): every write from a
+   * client session is refused with a reply naming it; the follower's own writes pass.
+   */
+  replicaOf?: string;
 }
 
 /** What a session needs of its connection: a plain Deno.Conn, or TLS over one. */

@@ -14,7 +14,8 @@ import {
   UA,
 } from "../access.ts";
 import { instantFlag, updateVisit } from "../room_state.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /**
  * GOTO: enters a room the user may enter and answers the 16 fields. Entering marks the room
@@ -61,8 +62,9 @@ async function gotoRoom(s: Session, args: string[]): Promise<void> {
       try {
         visit = await updateVisit(s, room, want);
       } catch (e) {
-        // Single-user mode refuses the write; Citadel would still let the user in.
-        if (!(e instanceof CtdlError && e.code === 552)) throw e;
+        // Single-user mode (or a read-only replica) refuses the write; Citadel would still
+        // let the user in.
+        if (!(e instanceof CtdlError && (e.code === 552 || e.code === Code.NOT_HERE))) throw e;
       }
     }
   }
