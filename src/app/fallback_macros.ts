@@ -112,7 +112,7 @@ const isWordChar = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}_]/
 function restoreNodeValues(text: string, values: MacroValues): string {
   const all = NODE_MACROS.map((m) => values[m] ?? "");
   const usable = NODE_MACROS
-    .filter((m, k) => {
+    .filter((_m, k) => {
       const v = all[k];
       // A value two macros share could be either: it stays as it is (it shows the same).
       return v.length >= MIN_NODE_VALUE && !v.includes("^") && all.indexOf(v) === k &&

@@ -91,9 +91,9 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export function showsAs(raw: string, values: MacroValues, shown: string): boolean {
   const unknown = CITADEL_MACROS.filter((m) => values[m] === undefined);
   if (unknown.length === 0) return expandCitadel(raw, values) === shown;
-  const marks = Object.fromEntries(unknown.map((m) => [m, `\u0000${m}\u0000`]));
+  const marks = Object.fromEntries(unknown.map((m) => [m, `\uE000${m}\uE000`]));
   const expanded = expandCitadel(raw, { ...values, ...marks });
-  const pattern = expanded.split(/\u0000[a-z]+\u0000/).map(escapeRe).join("[^\\n]*?");
+  const pattern = expanded.split(/\uE000[a-z]+\uE000/).map(escapeRe).join("[^\\n]*?");
   return new RegExp(`^${pattern}$`).test(shown);
 }
 
