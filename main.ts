@@ -13,6 +13,7 @@ import { Exit, reportError } from "./src/cli/exit.ts";
 import { exportCommand } from "./src/cli/export.ts";
 import { importCommand } from "./src/cli/import.ts";
 import { pull } from "./src/cli/pull.ts";
+import { push } from "./src/cli/push.ts";
 import { exitOnInterrupt } from "./src/cli/signals.ts";
 import { seed } from "./src/cli/seed.ts";
 import { serve } from "./src/cli/serve.ts";
@@ -24,6 +25,7 @@ import { VERSION } from "./src/version.ts";
 const COMMANDS: Record<string, Command> = {
   serve,
   pull,
+  push,
   verify,
   status,
   seed,
