@@ -31,7 +31,13 @@ import type { Store } from "../store/store.ts";
 import { systemMessageOp } from "../store/system_messages.ts";
 import { TABLE_NAMES, type TableName } from "../store/tables.ts";
 import { checkDerived } from "./migr_indexes.ts";
-import { fileText, importMigr, type ImportProgress, type ImportReport } from "./migr_import.ts";
+import {
+  fileText,
+  importMigr,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportReport,
+} from "./migr_import.ts";
 import { pullRoomFiles } from "./fallback_files.ts";
 import { restoreMacros } from "./fallback_macros.ts";
 import { listShown, macroValuesFor, readBothWays } from "./fallback_mesg.ts";
@@ -53,7 +59,7 @@ export interface FallbackReport extends TableReport {
 /** Characters of the MIGR listing handed to the XML reader at once. */
 const PIECE = 64 * 1024;
 /** Not in MIGR and not readable over the client protocol; a fallback cannot carry them. */
-const NOT_CARRIED: ReadonlySet<TableName> = new Set(["usetable", "roominfo"]);
+export const NOT_CARRIED: ReadonlySet<TableName> = new Set(["usetable", "roominfo"]);
 /** Derived from other tables by the importer; nothing on the source to count them against. */
 const DERIVED: ReadonlySet<TableName> = new Set(["usersbynumber", "euidindex", "directory"]);
 
@@ -113,10 +119,11 @@ class ListingText {
 }
 
 /** Step 1: the databases, from `MIGR export` over the wire or from `--migr-file`. */
-async function pullMigr(
+export async function pullMigr(
   store: Store,
   client: CitadelClient,
   opts: FallbackOptions,
+  importOpts: ImportOptions = {},
 ): Promise<ImportReport> {
   const started = Date.now();
   const show = (p: ImportProgress) => {
@@ -128,12 +135,12 @@ async function pullMigr(
   };
   try {
     if (opts.migrFile) {
-      return await importMigr(store, fileText(opts.migrFile), { onProgress: show });
+      return await importMigr(store, fileText(opts.migrFile), { ...importOpts, onProgress: show });
     }
     const r = await client.command("MIGR export");
     if (Math.floor(r.code / 100) !== 1) throw refusal(opts.from, r.line);
     const listing = new ListingText(client);
-    const report = await importMigr(store, listing.text(), { onProgress: show });
+    const report = await importMigr(store, listing.text(), { ...importOpts, onProgress: show });
     await listing.drain();
     return report;
   } catch (e) {

@@ -77,7 +77,7 @@ class MigrImporter {
     this.store = store;
     this.writer = new PipelinedWriter(store);
     this.opts = opts;
-    this.hasher = new PasswordHasher(opts.hashConcurrency);
+    this.hasher = new PasswordHasher(opts.hashConcurrency, opts.hashPassword);
     this.report = {
       version: "",
       seconds: 0,
