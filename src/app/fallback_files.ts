@@ -170,7 +170,8 @@ export async function pullRoomFiles(
   return result;
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) =>
+/** True when two byte arrays hold the same bytes. */
+export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
   a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**

@@ -20,7 +20,13 @@ import { Code, CtdlError } from "../errors.ts";
 import { listRoomFiles, parseRoomFile, type RoomFile } from "../store/room_files.ts";
 import type { Store } from "../store/store.ts";
 import { getSystemMessage, listSystemMessages } from "../store/system_messages.ts";
-import { compareRoomFiles, directoryRooms, downloadFile, listDirectory } from "./fallback_files.ts";
+import {
+  compareRoomFiles,
+  directoryRooms,
+  downloadFile,
+  listDirectory,
+  sameBytes,
+} from "./fallback_files.ts";
 import { compareSystemMessages, macroValuesFor } from "./fallback_mesg.ts";
 
 /** Bytes sent per WRIT (Citadel takes at most this much at once). */
@@ -81,9 +87,6 @@ async function upload(client: CitadelClient, f: RoomFile, data: Uint8Array) {
   const c = await client.command("UCLS 1");
   return c.code === Code.OK ? null : `UCLS 1 of ${f.name}: ${c.line}`;
 }
-
-const sameBytes = (a: Uint8Array, b: Uint8Array) =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
 
 async function pushFiles(store: Store, client: CitadelClient, opts: PushOptions, r: PushReport) {
   for (const room of await directoryRooms(store)) {
