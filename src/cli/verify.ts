@@ -1,6 +1,7 @@
 import { type FallbackVerifyResult, runFallbackVerify } from "../app/fallback_verify.ts";
 import { runVerify } from "../client/run_pull.ts";
 import { Code, CtdlError } from "../errors.ts";
+import { log } from "../log.ts";
 import { Store } from "../store/store.ts";
 import { checkDataDir, need, parseFlags, progressWriter, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
@@ -32,6 +33,11 @@ export const verify: Command = {
       // A source without SYNC (530), or a MIGR file given: compare what the client protocol shows.
       const fallback = async () => {
         const tty = Deno.stderr.isTerminal() && f.json !== true;
+        log.info(
+          migrFile
+            ? `comparing with ${migrFile}, then MESG and the file commands on ${opts.from}`
+            : `${opts.from} does not speak SYNC: comparing its MIGR export, MESG and room files`,
+        );
         const r = await runFallbackVerify(store, {
           ...opts,
           migrFile,
