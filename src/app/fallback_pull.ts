@@ -74,7 +74,7 @@ function refusal(from: string, line: string): ConnectionError {
     `${from} refused MIGR export (${line}).\n` +
       `A Citadel 902 serves MIGR only to its own admin socket. On the old host run\n` +
       `  sendcommand "MIGR export" > export.xml\n` +
-      `copy export.xml here and run the pull again with --migr-file export.xml\n` +
+      `copy export.xml here and run this command again with --migr-file export.xml\n` +
       `(system messages and room files still come over the wire).`,
   );
 }

@@ -92,7 +92,10 @@ async function pushFiles(store: Store, client: CitadelClient, opts: PushOptions,
   for (const room of await directoryRooms(store)) {
     const mine = await listRoomFiles(store, room.dirname);
     if (mine.length === 0) continue;
-    const theirs = await listDirectory(client, room.name, r.problems);
+    const refused: string[] = [];
+    const theirs = await listDirectory(client, room.name, refused);
+    // The rooms come from the MIGR import; without it there is nowhere to put the files.
+    r.problems.push(...refused.map((p) => `${p} (has MIGR import of our export run there?)`));
     if (!theirs) continue;
     for (const f of mine) {
       const where = `${room.dirname}/${f.name}`;
