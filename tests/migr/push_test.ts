@@ -142,6 +142,15 @@ Deno.test("push: banners and room files reach a server without SYNC after MIGR i
       assert.match(r.stderr, /not sent: DELF library\/readme\.txt: 530 /);
     }
 
+    // EMSG is for Aides: an ordinary user is refused at once, one line, exit 2.
+    await Deno.writeTextFile(join(root, "alice"), `${alice.password}\n`);
+    r = await runCli(
+      ...["push", "--to", address, "--user", alice.name],
+      ...["--password-file", join(root, "alice"), "--data", src.dir],
+    );
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^ctdlsync: EMSG [a-z]+: .*\n$/);
+
     // A wrong password is a connection-class refusal: one line, exit 2.
     await Deno.writeTextFile(join(root, "pw"), "wrong\n");
     r = await push();
