@@ -176,13 +176,15 @@ export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
 
 /**
  * Reads every room file of `store` back from the server: listed by RDIR with the same size,
- * type and description, and the same bytes. Returns one line per difference (modification
- * times are not compared: an upload's is the time it arrived).
+ * type and description, and the same bytes; with `serverExtras`, a file only the server has
+ * is a difference too. Returns one line per difference (modification times are not
+ * compared: an upload's is the time it arrived).
  */
 export async function compareRoomFiles(
   store: Store,
   client: CitadelClient,
   onProgress?: (line: string) => void,
+  serverExtras = true,
 ): Promise<string[]> {
   const out: string[] = [];
   for (const room of await directoryRooms(store)) {
@@ -190,7 +192,7 @@ export async function compareRoomFiles(
     const entries = await listDirectory(client, room.name, out);
     if (!entries) continue;
     const theirs = new Map(entries.map((e) => [e.name, e]));
-    for (const e of entries) {
+    for (const e of serverExtras ? entries : []) {
       if (!mine.some((f) => f.name === e.name)) {
         out.push(`${room.dirname}/${e.name}: only on the server`);
       }

@@ -99,15 +99,17 @@ export function showsAs(raw: string, values: MacroValues, shown: string): boolea
 
 /**
  * Compares the store's system messages with what the server's `MESG` shows, as the user and
- * logged out. Returns one line per difference. Logs the session out.
+ * logged out; with `serverExtras`, a message only the server lists is a difference too.
+ * Returns one line per difference. Logs the session out.
  */
 export async function compareSystemMessages(
   store: Store,
   client: CitadelClient,
   values: MacroValues,
+  serverExtras = true,
 ): Promise<string[]> {
   const local = await listSystemMessages(store);
-  const listed = await listShown(client) ?? [];
+  const listed = serverExtras ? await listShown(client) ?? [] : [];
   const names = [...new Set([...local, ...listed])].sort();
   const { user, anon } = await readBothWays(client, names);
   const anonValues = { ...values, username: "", usernum: "0" };

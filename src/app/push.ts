@@ -149,10 +149,11 @@ export async function runPush(store: Store, opts: PushOptions): Promise<PushRepo
     }
     await pushFiles(store, client, opts, r);
     opts.onProgress?.("reading back");
-    r.differences.push(...await compareRoomFiles(store, client, opts.onProgress));
+    // Only what push sent: banners and files the server has besides ours are its own.
+    r.differences.push(...await compareRoomFiles(store, client, opts.onProgress, false));
     // Last: it reads the banners logged out too, which ends the login.
     const values = await macroValuesFor(store, login);
-    r.differences.push(...await compareSystemMessages(store, client, values));
+    r.differences.push(...await compareSystemMessages(store, client, values, false));
     return r;
   } finally {
     opts.onProgress?.("");

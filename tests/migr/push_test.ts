@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { parseRoomFile, roomFileOp } from "../../src/store/room_files.ts";
 import { Store } from "../../src/store/store.ts";
-import { getSystemMessage } from "../../src/store/system_messages.ts";
+import { getSystemMessage, systemMessageOp } from "../../src/store/system_messages.ts";
 import { CitadelClient, fixtureStore, gotoRoom, runCli, startServer } from "../_helpers.ts";
 
 const { sysop, alice } = FIXTURE_USERS;
@@ -112,7 +112,17 @@ Deno.test("push: banners and room files reach a server without SYNC after MIGR i
       await c.quit();
     }
 
-    // Again: nothing to send, files already there are kept.
+    // Again: nothing to send, files already there are kept; the server's own extra banner
+    // and file are none of push's business.
+    await target.write([
+      systemMessageOp("saveopt", " Stock text of the new host.\n"),
+      roomFileOp(
+        library,
+        "theirs.txt",
+        { mimetype: "text/plain", description: "", mtime: 0 },
+        new Uint8Array(3),
+      ),
+    ]);
     r = await push();
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /and 0 room files .*, 2 files already there; read back identical/);
