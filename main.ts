@@ -8,42 +8,41 @@
  */
 import { HelpRequested } from "./src/cli/args.ts";
 import type { Command } from "./src/cli/command.ts";
-import { demo } from "./src/cli/demo.ts";
 import { Exit, reportError } from "./src/cli/exit.ts";
-import { exportCommand } from "./src/cli/export.ts";
-import { importCommand } from "./src/cli/import.ts";
-import { pull } from "./src/cli/pull.ts";
-import { push } from "./src/cli/push.ts";
 import { exitOnInterrupt } from "./src/cli/signals.ts";
-import { seed } from "./src/cli/seed.ts";
-import { serve } from "./src/cli/serve.ts";
-import { stats } from "./src/cli/stats.ts";
-import { status } from "./src/cli/status.ts";
-import { verify } from "./src/cli/verify.ts";
 import { VERSION } from "./src/version.ts";
 
-const COMMANDS: Record<string, Command> = {
-  serve,
-  pull,
-  push,
-  verify,
-  status,
-  seed,
-  stats,
-  import: importCommand,
-  export: exportCommand,
-  demo,
+/**
+ * Each subcommand's module is loaded when it runs: loading every module costs a few
+ * hundred milliseconds of start-up that `stats` or `status` need not pay.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import("./src/cli/serve.ts")).serve,
+  pull: async () => (await import("./src/cli/pull.ts")).pull,
+  push: async () => (await import("./src/cli/push.ts")).push,
+  verify: async () => (await import("./src/cli/verify.ts")).verify,
+  status: async () => (await import("./src/cli/status.ts")).status,
+  promote: async () => (await import("./src/cli/promote.ts")).promote,
+  seed: async () => (await import("./src/cli/seed.ts")).seed,
+  stats: async () => (await import("./src/cli/stats.ts")).stats,
+  import: async () => (await import("./src/cli/import.ts")).importCommand,
+  export: async () => (await import("./src/cli/export.ts")).exportCommand,
+  mirror: async () => (await import("./src/cli/mirror.ts")).mirror,
+  demo: async () => (await import("./src/cli/demo.ts")).demo,
 };
 
 const EXIT_CODES =
   "exit codes: 0 ok, 1 failed, 2 usage or connection error, 3 verification failed (run again),\n" +
   "            130 interrupted (SIGINT), 143 terminated (SIGTERM)";
 
-const USAGE = `usage: ctdlsync <command> [options]   (ctdlsync <command> --help, ctdlsync --version)
+async function usage(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  return `usage: ctdlsync <command> [options]   (ctdlsync <command> --help, ctdlsync --version)
 
-${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join("\n")}
+${commands.map((c) => `  ${c.usage}`).join("\n")}
 
 ${EXIT_CODES}`;
+}
 
 /** Runs the CLI; returns the exit code. Errors become one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
@@ -53,16 +52,16 @@ export async function main(argv: string[]): Promise<number> {
     return Exit.OK;
   }
   if (!name || name === "help" || name === "--help" || name === "-h") {
-    console.log(USAGE);
+    console.log(await usage());
     return name ? Exit.OK : Exit.USAGE;
   }
-  const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const cmd = Object.hasOwn(COMMANDS, name) ? await COMMANDS[name]() : undefined;
   if (!cmd) {
     console.error(`ctdlsync: unknown command '${name}' (ctdlsync --help lists them)`);
     return Exit.USAGE;
   }
   // serve stops cleanly on SIGTERM/SIGINT by itself; everything else exits 130/143.
-  if (cmd !== serve) exitOnInterrupt(cmd.interrupted ?? "interrupted");
+  if (name !== "serve") exitOnInterrupt(cmd.interrupted ?? "interrupted");
   try {
     return await cmd.run(rest);
   } catch (e) {

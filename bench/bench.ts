@@ -1,193 +1,395 @@
 /**
- * `deno task bench`: how fast a pull is next to the store's own floor, measured in one run.
+ * `deno task bench`: every performance figure next to its floor, measured in one run.
  *
- *   deno task bench [--messages 100000] [--small 20000] [--seed 1] [--keep]
+ *   deno task bench [--messages 100000] [--small-messages N] [--migr-mb 50]
+ *                   [--mirror-messages 50000] [--follow-seconds 60] [--seed 1] [--json] [--keep]
+ *   deno task bench --small            tiny sizes, for CI (figures are not meaningful)
+ *   deno task bench --messages 1000000 the 1M-message scale run (about 4 GB; not for CI)
  *
- * 1. Generates a system (source store).
- * 2. Floor: copies every record of the source into a fresh store in this process (list +
- *    batched writes: the same store work a pull does, without the wire).
- * 3. Pull: a `ctdlsync serve` subprocess on the source, a `ctdlsync pull` subprocess into an
- *    empty store; wall time and the pull process's peak RSS (VmHWM).
- * 4. Rerun of the pull with nothing changed.
- * 5. The same pull for a smaller system, to show whether memory grows with size.
- * Prints ratios from this one run; targets: pull/floor <= 1.5, rerun < 1 s, peak memory
- * flat in system size.
+ * Stages (each runs once, when a figure first needs it): generate the systems; the store
+ * floor against plain batched KV writes of the same records; pulls over loopback at two
+ * sizes with the pull's peak RSS; no-change reruns, `stats`, `status` and bare process start
+ * (each the median of five runs); a MIGR import against reading and parsing of the same
+ * document, and the 70-user document against its password hashes (bench/import.ts); the
+ * cutover lockout and the online pull under posts (bench/online.ts); a mailbox mirror and
+ * its no-change rerun (bench/mirror.ts); a replica's lag behind a source taking 50 posts a
+ * second (bench/follow.ts). See docs/performance.md.
+ *
+ * A figure is one entry of FIGURES: its JSON key, what it is, and how to get its value
+ * (and the floor it is set against) from the stages.
  */
 import { parseArgs } from "node:util";
 import { log } from "../src/log.ts";
-import { BatchWriter } from "../src/store/batch_writer.ts";
-import { Store } from "../src/store/store.ts";
-import { TABLE_NAMES } from "../src/store/tables.ts";
-import { generateSystem } from "../src/tools/seed.ts";
-import { spawnServe } from "../src/tools/serve_process.ts";
+import { type FollowLag, measureFollowLag } from "./follow.ts";
+import { type ImportBenchFigures, runImportBench } from "./import.ts";
+import { benchMirror, type MirrorBench } from "./mirror.ts";
+import {
+  type CutoverFigures,
+  measureCutoverLockout,
+  measureOnlinePull,
+  type OnlinePullFigures,
+} from "./online.ts";
+import {
+  type FloorResult,
+  makeSource,
+  measureFloor,
+  measurePulls,
+  type PullResult,
+  runCli,
+  type Source,
+} from "./stages.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    messages: { type: "string", default: "100000" },
-    small: { type: "string" },
+    messages: { type: "string" },
+    "small-messages": { type: "string" },
+    "migr-mb": { type: "string" },
+    "mirror-messages": { type: "string" },
+    "follow-seconds": { type: "string" },
     seed: { type: "string", default: "1" },
+    small: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
   },
 });
-const messages = Number(values.messages);
-const small = Number(values.small ?? Math.max(1000, Math.floor(messages / 5)));
+const tiny = values.small === true;
+const messages = Number(values.messages ?? (tiny ? 600 : 100_000));
+const smallMessages = Number(values["small-messages"] ?? Math.max(200, Math.floor(messages / 10)));
+const migrMb = Number(values["migr-mb"] ?? (tiny ? 1 : 50));
+const mirrorMessages = Number(values["mirror-messages"] ?? (tiny ? 300 : 50_000));
+const followSeconds = Number(values["follow-seconds"] ?? (tiny ? 3 : 60));
+const seed = Number(values.seed);
+for (
+  const [name, v] of [
+    ["messages", messages],
+    ["small-messages", smallMessages],
+    ["mirror-messages", mirrorMessages],
+    ["follow-seconds", followSeconds],
+  ] as const
+) {
+  if (!Number.isSafeInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
+}
 log.quiet = true;
 const root = await Deno.makeTempDir({ prefix: "ctdlsync-bench-" });
-const main = new URL("../main.ts", import.meta.url).pathname;
 
-async function makeSource(dir: string, n: number): Promise<{ records: number; bytes: number }> {
-  const store = await Store.open(dir, { create: true });
-  await generateSystem(store, {
-    users: 200,
-    rooms: 50,
-    messages: n,
-    files: 20,
-    seed: Number(values.seed),
-  });
-  let records = 0;
-  let bytes = 0;
-  for (const t of TABLE_NAMES) {
-    const s = await store.stats(t);
-    records += s.count;
-    bytes += s.bytes;
+/** The stages, each run at most once per bench run. */
+class Run {
+  #memo = new Map<string, Promise<unknown>>();
+  #once<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.#memo.has(name)) this.#memo.set(name, fn());
+    return this.#memo.get(name) as Promise<T>;
   }
-  await store.close();
-  return { records, bytes };
+  large = () => this.#once("large", () => makeSource(`${root}/large`, messages, seed));
+  small = () => this.#once("small", () => makeSource(`${root}/small`, smallMessages, seed));
+  floor = () =>
+    this.#once<FloorResult>("floor", async () => measureFloor(await this.large(), root));
+  /** The first pull of the large system into an empty store, then no-change reruns. */
+  pulls = () =>
+    this.#once<PullResult[]>(
+      "pulls",
+      async () => measurePulls(await this.large(), `${root}/pulled`, 1 + REPEAT, root),
+    );
+  /** The median no-change rerun. */
+  rerun = async () => median((await this.pulls()).slice(1));
+  smallPull = () =>
+    this.#once<PullResult>("smallPull", async () => {
+      await this.pulls(); // one server at a time on a shared machine
+      return (await measurePulls(await this.small(), `${root}/pulled-small`, 1, root))[0];
+    });
+  stats = () =>
+    this.#once<PullResult>("stats", async () => {
+      await this.pulls();
+      return repeated(["stats", "--data", `${root}/pulled`]);
+    });
+  status = () =>
+    this.#once<PullResult>("status", async () => {
+      await this.pulls();
+      return repeated(["status", "--data", `${root}/pulled`]);
+    });
+  start = () => this.#once<PullResult>("start", () => repeated(["--version"]));
+  migr = () => this.#once<ImportBenchFigures>("migr", () => runImportBench({ mb: migrMb, seed }));
+  /** The cutover of the large system, 100 changes after its online copy. */
+  cutover = () =>
+    this.#once<CutoverFigures>("cutover", async () => {
+      await this.pulls(); // one server at a time on a shared machine
+      return measureCutoverLockout({ messages, seed, root: `${root}/cutover`, changes: 100 });
+    });
+  /** The small system pulled quiet and under 20 posts a second. */
+  online = () =>
+    this.#once<OnlinePullFigures>("online", async () => {
+      await this.cutover();
+      return measureOnlinePull({ messages: smallMessages, seed, root: `${root}/online` });
+    });
+  mirror = () =>
+    this.#once<MirrorBench>("mirror", async () => {
+      await this.online();
+      return benchMirror(mirrorMessages);
+    });
+  /** A replica following a source that takes 50 posts a second. */
+  follow = () =>
+    this.#once<FollowLag>("follow", async () => {
+      await this.mirror();
+      return measureFollowLag({ seconds: followSeconds, rate: 50 });
+    });
 }
 
-async function floorCopy(from: string, to: string): Promise<number> {
-  const src = await Store.open(from);
-  const dst = await Store.open(to, { create: true });
-  const t0 = performance.now();
-  for (const table of TABLE_NAMES) {
-    const w = new BatchWriter(dst);
-    for await (const rec of src.list(table)) await w.add({ table, key: rec.key, value: rec.value });
-    await w.flush();
-  }
-  const ms = performance.now() - t0;
-  await src.close();
-  await dst.close();
-  return ms;
+/** Process timings are short and noisy on a shared machine: each is the median of a few. */
+const REPEAT = 5;
+
+function median(runs: PullResult[]): PullResult {
+  return runs.slice().sort((a, b) => a.ms - b.ms)[runs.length >> 1];
 }
 
-async function withServer<T>(dataDir: string, fn: (address: string) => Promise<T>): Promise<T> {
-  const server = await spawnServe(dataDir);
-  try {
-    return await fn(server.address);
-  } finally {
-    await server.stop();
-  }
+async function repeated(args: string[]): Promise<PullResult> {
+  const runs: PullResult[] = [];
+  for (let i = 0; i < REPEAT; i++) runs.push(await runCli(args));
+  return median(runs);
 }
 
-/** Runs `ctdlsync pull` as a subprocess; wall time and its peak resident memory. */
-async function timedPull(
-  address: string,
-  dataDir: string,
-): Promise<{ ms: number; peakMiB: number; anonMiB: number }> {
-  const pwFile = `${root}/password`;
-  await Deno.writeTextFile(pwFile, "sysop-pass\n");
-  const t0 = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-kv",
-      main,
-      "pull",
-      "--from",
-      address,
-      "--user",
-      "SysOp",
-      "--password-file",
-      pwFile,
-      "--data",
-      dataDir,
-      "--json",
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let peakKiB = 0;
-  let peakAnonKiB = 0;
-  const sample = setInterval(() => {
-    try {
-      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
-      const hwm = /VmHWM:\s+(\d+)/.exec(status);
-      const anon = /RssAnon:\s+(\d+)/.exec(status);
-      if (hwm) peakKiB = Math.max(peakKiB, Number(hwm[1]));
-      if (anon) peakAnonKiB = Math.max(peakAnonKiB, Number(anon[1]));
-    } catch {
-      // exited
-    }
-  }, 50);
-  const status = await child.status;
-  clearInterval(sample);
-  const ms = performance.now() - t0;
-  if (!status.success) {
-    const err = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
-    throw new Error(`pull failed (${status.code}): ${err}`);
-  }
-  return { ms, peakMiB: peakKiB / 1024, anonMiB: peakAnonKiB / 1024 };
+/** One figure: a JSON key, a label, a unit, its target, and how to measure it. */
+interface Figure {
+  key: string;
+  label: string;
+  unit: string;
+  target: string;
+  value: (r: Run) => Promise<number>;
+  /** What the value is set against (its floor), as text for the table. */
+  against?: (r: Run) => Promise<string>;
 }
 
-const fmt = (n: number, d = 1) => n.toFixed(d);
-console.log(
-  `ctdlsync bench: ${messages} messages (memory check at ${small}); Deno ${Deno.version.deno}`,
-);
+const sec = (ms: number) => ms / 1000;
+const perRecordUs = (p: PullResult, s: Source) => (p.ms * 1000 / s.records).toFixed(1);
+const floorS = (f: FloorResult) => sec(f.readMs + f.storeMs);
 
-const big = await makeSource(`${root}/source`, messages);
-console.log(`source: ${big.records} records, ${fmt(big.bytes / 1e6)} MB`);
-const floorMs = await floorCopy(`${root}/source`, `${root}/floor`);
-const pulled = await withServer(`${root}/source`, async (address) => {
-  const first = await timedPull(address, `${root}/pulled`);
-  const rerun = await timedPull(address, `${root}/pulled`);
-  return { first, rerun };
-});
-const smallSrc = await makeSource(`${root}/source-small`, small);
-const smallPull = await withServer(
-  `${root}/source-small`,
-  (address) => timedPull(address, `${root}/pulled-small`),
-);
-
-const rows = [
-  [
-    "floor: local copy into a fresh store",
-    `${fmt(floorMs / 1000, 2)} s`,
-    `${fmt(big.records / (floorMs / 1000), 0)} rec/s`,
-    `${fmt(big.bytes / 1e6 / (floorMs / 1000))} MB/s`,
-  ],
-  [
-    "pull over loopback",
-    `${fmt(pulled.first.ms / 1000, 2)} s`,
-    `${fmt(big.records / (pulled.first.ms / 1000), 0)} rec/s`,
-    `${fmt(big.bytes / 1e6 / (pulled.first.ms / 1000))} MB/s`,
-  ],
-  ["rerun, nothing changed", `${fmt(pulled.rerun.ms / 1000, 2)} s`, "", ""],
+const FIGURES: Figure[] = [
+  {
+    key: "import_mb_s",
+    label: "import of a generated MIGR document",
+    unit: "MB/s",
+    target: ">= 10",
+    value: async (r) => (await r.migr()).import_mb_s,
+    against: async (r) => `parse: ${fmt((await r.migr()).parse_mb_s)} MB/s`,
+  },
+  {
+    key: "parse_mb_s",
+    label: "reading + parsing the same document",
+    unit: "MB/s",
+    target: "",
+    value: async (r) => (await r.migr()).parse_mb_s,
+    against: () => Promise.resolve(`${fmt(migrMb)} MB document`),
+  },
+  {
+    key: "import_hash_ratio",
+    label: "import of 70 users / 3,300 messages / hashes",
+    unit: "×",
+    target: "<= 1.5",
+    value: async (r) => (await r.migr()).import_hash_ratio,
+    against: async (r) =>
+      `import ${fmt((await r.migr()).import_real_s, 2)} s, its hashes concurrently ${
+        fmt((await r.migr()).import_real_hash_s, 2)
+      } s`,
+  },
+  {
+    key: "floor_rec_s",
+    label: "store floor: copy into a fresh store",
+    unit: "rec/s",
+    target: ">= 85% of kv",
+    value: async (r) => (await r.floor()).records / floorS(await r.floor()),
+    against: async (r) => {
+      const f = await r.floor();
+      const paired = f.ratios.slice().sort((a, b) => a - b)[f.ratios.length >> 1];
+      const median = paired === undefined
+        ? ""
+        : `; writes alone, median of pairs: ${fmt(100 * paired, 0)}%`;
+      return `${fmt(100 * (f.readMs + f.kvMs) / (f.readMs + f.storeMs), 0)}% of plain KV${median}`;
+    },
+  },
+  {
+    key: "kv_rec_s",
+    label: "plain batched KV writes, same records",
+    unit: "rec/s",
+    target: "",
+    value: async (r) => {
+      const f = await r.floor();
+      return f.records / sec(f.readMs + f.kvMs);
+    },
+    against: async (r) => {
+      const f = await r.floor();
+      const us = (ms: number) => fmt(ms * 1000 / f.records, 1);
+      return `per record: read ${us(f.readMs)} µs, kv ${us(f.kvMs)} µs, store ${
+        us(f.storeMs)
+      } µs (hash+key ${us(f.prepareMs)} µs)`;
+    },
+  },
+  {
+    key: "pull_floor_ratio",
+    label: "pull over loopback / floor",
+    unit: "×",
+    target: "<= 1.2",
+    value: async (r) => sec((await r.pulls())[0].ms) / floorS(await r.floor()),
+    against: async (r) =>
+      `pull ${fmt(sec((await r.pulls())[0].ms), 2)} s, floor ${fmt(floorS(await r.floor()), 2)} s`,
+  },
+  {
+    key: "pull_us_rec_large",
+    label: "pull cost per record, large system",
+    unit: "µs",
+    target: "linear",
+    value: async (r) => Number(perRecordUs((await r.pulls())[0], await r.large())),
+    against: async (r) =>
+      `small system: ${perRecordUs(await r.smallPull(), await r.small())} µs/record`,
+  },
+  {
+    key: "rerun_s",
+    label: "no-change rerun of the pull (process)",
+    unit: "s",
+    target: "< 0.5",
+    value: async (r) => sec((await r.rerun()).ms),
+    against: async (r) => `process start ${fmt(sec((await r.start()).ms), 2)} s`,
+  },
+  {
+    key: "stats_s",
+    label: "`stats` (process)",
+    unit: "s",
+    target: "< 0.5",
+    value: async (r) => sec((await r.stats()).ms),
+    against: async (r) => `process start ${fmt(sec((await r.start()).ms), 2)} s`,
+  },
+  {
+    key: "status_s",
+    label: "`status` (process)",
+    unit: "s",
+    target: "< 0.5",
+    value: async (r) => sec((await r.status()).ms),
+    against: async (r) => `process start ${fmt(sec((await r.start()).ms), 2)} s`,
+  },
+  {
+    key: "start_s",
+    label: "process start (`ctdlsync --version`)",
+    unit: "s",
+    target: "",
+    value: async (r) => sec((await r.start()).ms),
+  },
+  {
+    key: "rss_mib_small",
+    label: "pull peak RSS, small system",
+    unit: "MiB",
+    target: "",
+    value: async (r) => (await r.smallPull()).peakMiB,
+    against: async (r) => `${(await r.small()).records} records`,
+  },
+  {
+    key: "rss_mib_large",
+    label: "pull peak RSS, large system",
+    unit: "MiB",
+    target: "<= 1.2 × small",
+    value: async (r) => (await r.pulls())[0].peakMiB,
+    against: async (r) =>
+      `${(await r.large()).records} records; ${
+        fmt((await r.pulls())[0].peakMiB / (await r.smallPull()).peakMiB, 2)
+      } × small`,
+  },
+  {
+    key: "cutover_lockout_s",
+    label: "cutover lockout, 100 changes since the copy",
+    unit: "s",
+    target: "< 1",
+    value: async (r) => (await r.cutover()).cutover_lockout_s,
+    against: async (r) =>
+      `${(await r.cutover()).changes} changes; whole cutover pull ${
+        fmt((await r.cutover()).cutover_total_s, 2)
+      } s`,
+  },
+  {
+    key: "online_pull_ratio",
+    label: "online pull under 20 posts/s / quiet pull",
+    unit: "×",
+    target: "",
+    value: async (r) => (await r.online()).online_pull_ratio,
+    against: async (r) => {
+      const o = await r.online();
+      return `busy ${fmt(o.busy_pull_s, 2)} s (${o.posted_during} posts), quiet ${
+        fmt(o.quiet_pull_s, 2)
+      } s`;
+    },
+  },
+  {
+    key: "mirror_full_s",
+    label: "mirror of a mailbox, full",
+    unit: "s",
+    target: "",
+    value: async (r) => (await r.mirror()).mirror_full_s,
+    against: async (r) => `${(await r.mirror()).messages} messages`,
+  },
+  {
+    key: "mirror_rerun_s",
+    label: "mirror rerun, nothing changed",
+    unit: "s",
+    target: "< 1",
+    value: async (r) => (await r.mirror()).mirror_rerun_s,
+    against: async (r) =>
+      `as a process, start included: ${fmt((await r.mirror()).mirror_rerun_process_s, 2)} s`,
+  },
+  {
+    key: "follow_lag_p50_ms",
+    label: "follow lag at 50 posts/s, p50",
+    unit: "ms",
+    target: "",
+    value: async (r) => (await r.follow()).follow_lag_p50_ms,
+    against: async (r) =>
+      `${(await r.follow()).follow_posts} posts at ${
+        fmt((await r.follow()).follow_rate_achieved)
+      }/s`,
+  },
+  {
+    key: "follow_lag_p99_ms",
+    label: "follow lag at 50 posts/s, p99",
+    unit: "ms",
+    target: "< 500",
+    value: async (r) => (await r.follow()).follow_lag_p99_ms,
+    against: async (r) => `max ${fmt((await r.follow()).follow_lag_max_ms)} ms`,
+  },
 ];
-for (const r of rows) {
-  console.log(`${r[0].padEnd(40)} ${r[1].padStart(10)} ${r[2].padStart(14)} ${r[3].padStart(12)}`);
+
+function fmt(n: number, digits = 1): string {
+  return n.toFixed(digits);
 }
-console.log(`ratio pull/floor:            ${fmt(pulled.first.ms / floorMs, 2)}  (target <= 1.5)`);
-console.log(
-  `rerun wall time (process):   ${
-    fmt(pulled.rerun.ms / 1000, 2)
-  } s  (target < 1 s; includes Deno start-up)`,
-);
-console.log(
-  `peak memory of pull:         ${fmt(pulled.first.peakMiB)} MiB at ${big.records} records, ${
-    fmt(smallPull.peakMiB)
-  } MiB at ${smallSrc.records} records`,
-);
-console.log(
-  `peak anonymous memory:       ${fmt(pulled.first.anonMiB)} MiB at ${big.records} records, ${
-    fmt(smallPull.anonMiB)
-  } MiB at ${smallSrc.records} records (RSS less file-backed pages of the KV file)`,
-);
-console.log(
-  `memory ratio (big/small):    ${
-    fmt(pulled.first.peakMiB / smallPull.peakMiB, 2)
-  }  (flat is ~1; size ratio ${fmt(big.records / smallSrc.records, 1)})`,
-);
-if (values.keep) console.log(`kept: ${root}`);
-else await Deno.remove(root, { recursive: true });
+
+const run = new Run();
+const rows: { f: Figure; value: number; against: string }[] = [];
+try {
+  if (!values.json) {
+    console.log(
+      `ctdlsync bench: ${messages} messages (small: ${smallMessages}), MIGR ${migrMb} MB;` +
+        ` Deno ${Deno.version.deno}`,
+    );
+  }
+  for (const f of FIGURES) {
+    rows.push({ f, value: await f.value(run), against: f.against ? await f.against(run) : "" });
+  }
+} finally {
+  if (values.keep) console.error(`kept: ${root}`);
+  else await Deno.remove(root, { recursive: true }).catch(() => {});
+}
+
+if (values.json) {
+  console.log(JSON.stringify(Object.fromEntries(rows.map((r) => [r.f.key, r.value]))));
+} else {
+  const large = await run.large();
+  console.log(`large: ${large.records} records, ${fmt(large.bytes / 1e6)} MB`);
+  const w = [40, 10, 6, 16];
+  console.log(
+    `${"figure".padEnd(w[0])} ${"value".padStart(w[1])} ${"".padEnd(w[2])} ${
+      "target".padEnd(w[3])
+    } against`,
+  );
+  for (const { f, value, against } of rows) {
+    const v = Math.abs(value) >= 100 ? fmt(value, 0) : fmt(value, 2);
+    console.log(
+      `${f.label.padEnd(w[0])} ${v.padStart(w[1])} ${f.unit.padEnd(w[2])} ${
+        f.target.padEnd(w[3])
+      } ${against}`,
+    );
+  }
+}

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { TransferError } from "../client/bulk_reader.ts";
+import { TransferError } from "../client/transfer_error.ts";
 import { CitadelClient, ConnectionError, type Reply } from "../client/connection.ts";
 import type { TableReport } from "../client/pull.ts";
 import { humanBytes } from "../client/report.ts";

@@ -58,7 +58,8 @@ function rows(head: [string, string], body: [string, string][]): string[] {
 export function importSummary(r: ImportReport): string {
   const out = [
     `imported a Citadel ${r.version || "(unknown version)"} MIGR export in ${r.seconds} s ` +
-    `(${r.passwordsHashed} passwords hashed in ${r.hashSeconds} s)`,
+    `(${r.passwordsHashed} passwords hashed in ${r.hashSeconds} s)` +
+    (r.locked > 0 ? `; ${r.locked} accounts came without a password: set one (ASUP)` : ""),
     "",
     ...rows(
       ["table", "records"],

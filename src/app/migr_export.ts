@@ -38,7 +38,7 @@ import {
 } from "../migr/fields.ts";
 import { escapeXml } from "../migr/xml_escape.ts";
 import { readAllConfig } from "../store/control.ts";
-import { contentTypeOf, getMeta } from "../store/messages.ts";
+import { contentTypeOf } from "../store/messages.ts";
 import type { Store } from "../store/store.ts";
 import { TABLES, type User } from "../store/tables.ts";
 import { userKey } from "../store/users.ts";
@@ -154,23 +154,35 @@ export async function* exportMigr(
   const total = (await store.stats("messages")).count;
   let done = 0;
   let shown = -1;
-  for await (const rec of store.list("messages")) {
-    const msgnum = rec.key[0] as number;
-    const meta = await getMeta(store, msgnum);
-    const type = meta?.content_type ?? contentTypeOf(parseMessage(rec.value));
-    let out = messageToMigr(msgnum, {
-      ...(meta ?? { refcount: 0 }),
-      refcount: meta?.refcount ?? 0,
-      rfc822_length: meta?.rfc822_length ?? rec.value.length,
-      content_type: type,
-    }, encodeCitadelBase64(rec.value));
-    bump("message");
-    const pct = 25 + Math.floor(74 * ++done / Math.max(total, done));
-    if (pct !== shown) {
-      out += progress(pct);
-      shown = pct;
+  // Metadata is listed beside the messages (both in msgnum order), not read one by one.
+  const metas = store.list("msgmeta")[Symbol.asyncIterator]();
+  let nextMeta = await metas.next();
+  try {
+    for await (const rec of store.list("messages")) {
+      const msgnum = rec.key[0] as number;
+      while (!nextMeta.done && (nextMeta.value.key[0] as number) < msgnum) {
+        nextMeta = await metas.next();
+      }
+      const meta = !nextMeta.done && nextMeta.value.key[0] === msgnum
+        ? TABLES.msgmeta.codec.decode(nextMeta.value.value)
+        : null;
+      const type = meta?.content_type ?? contentTypeOf(parseMessage(rec.value));
+      let out = messageToMigr(msgnum, {
+        ...(meta ?? { refcount: 0 }),
+        refcount: meta?.refcount ?? 0,
+        rfc822_length: meta?.rfc822_length ?? rec.value.length,
+        content_type: type,
+      }, encodeCitadelBase64(rec.value));
+      bump("message");
+      const pct = 25 + Math.floor(74 * ++done / Math.max(total, done));
+      if (pct !== shown) {
+        out += progress(pct);
+        shown = pct;
+      }
+      yield out;
     }
-    yield out;
+  } finally {
+    await metas.return?.(undefined);
   }
   // Citadel writes this marker after the root; readers must ignore it (ours does).
   yield `</citadel_migrate_data>\n${progress(100)}`;

@@ -35,7 +35,7 @@ import { userKey } from "../store/users.ts";
 import type { ImportOptions, ImportReport } from "./import_report.ts";
 import { PasswordHasher } from "./password_hasher.ts";
 import { type EuidEntry, fixRefcounts, rebuildIndexes } from "./migr_indexes.ts";
-import { PipelinedWriter } from "./pipelined_writer.ts";
+import { BatchWriter } from "../store/batch_writer.ts";
 import { replaceStore } from "./staging.ts";
 
 export type { ImportOptions, ImportProgress, ImportReport } from "./import_report.ts";
@@ -58,7 +58,7 @@ function decodeMessageText(text: string): Uint8Array {
 
 class MigrImporter {
   readonly store: Store;
-  readonly writer: PipelinedWriter;
+  readonly writer: BatchWriter;
   readonly opts: ImportOptions;
   readonly report: ImportReport;
   readonly refcounts = new Map<number, number>();
@@ -75,7 +75,7 @@ class MigrImporter {
 
   constructor(store: Store, opts: ImportOptions) {
     this.store = store;
-    this.writer = new PipelinedWriter(store);
+    this.writer = new BatchWriter(store);
     this.opts = opts;
     this.hasher = new PasswordHasher(opts.hashConcurrency, opts.hashPassword);
     this.report = {

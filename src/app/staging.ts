@@ -113,6 +113,13 @@ export async function replaceStore<T>(
   if (stale.length > 0) {
     log.info(`removed ${stale.length} staging directories left by interrupted runs`);
   }
+  // A swap killed between its two renames leaves the previous store aside as `.old-*`:
+  // never removed automatically (it may be the only copy), but said.
+  for await (const e of Deno.readDir(parent)) {
+    if (e.isDirectory && e.name.startsWith(`.${basename(target)}.old-`)) {
+      log.info(`${join(parent, e.name)} holds a store an interrupted swap moved aside`);
+    }
+  }
   const me = `${Deno.pid}-${await processStart(Deno.pid) ?? 0}`;
   const stage = await Deno.makeTempDir({
     dir: parent,

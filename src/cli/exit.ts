@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { TransferError } from "../client/bulk_reader.ts";
+import { TransferError } from "../client/transfer_error.ts";
 import { ConnectionError } from "../client/connection.ts";
 import { Code, CtdlError } from "../errors.ts";
 import { StoreLockedError } from "../store/lock.ts";

@@ -1,71 +1,35 @@
-import { CitadelClient } from "../client/connection.ts";
 import { runFallbackPull } from "../app/fallback_pull.ts";
-import { progressLine, pullSummary } from "../client/report.ts";
-import { runPull } from "../client/run_pull.ts";
-import { sourceInfo } from "../client/pull.ts";
-import { Code, CtdlError } from "../errors.ts";
+import { progressLine, pullSummary, verdictLine } from "../client/report.ts";
+import { InterruptedError, NoSyncError, type PullResult, runSync } from "../client/run_pull.ts";
 import { readOrigin, writeLastPull, writeOrigin } from "../store/origin.ts";
 import { Store } from "../store/store.ts";
-import { TABLE_NAMES } from "../store/tables.ts";
-import { int, need, parseFlags, progressWriter, tablesFlag, UsageError } from "./args.ts";
+import {
+  checkDataDir,
+  int,
+  need,
+  parseFlags,
+  progressWriter,
+  tablesFlag,
+  UsageError,
+} from "./args.ts";
 import type { Command } from "./command.ts";
 import { errorExit, Exit } from "./exit.ts";
 import { withLock } from "./locked.ts";
-import { SOURCE_FLAGS, type SourceOpts, sourceOpts } from "./source.ts";
-
-/** The source store's id, asked without single-user mode (to check a store's origin). */
-async function sourceStoreId(opts: SourceOpts): Promise<string> {
-  const client = await CitadelClient.connect(opts.from, { tls: opts.tls });
-  try {
-    await client.login(opts.user, opts.password);
-    return (await sourceInfo(client)).storeId;
-  } catch (e) {
-    if (e instanceof CtdlError && e.code === Code.CMD_NOT_SUPPORTED) return ""; // no SYNC: the fallback pull
-    throw e;
-  } finally {
-    await client.quit().catch(() => client.close());
-  }
-}
-
-/**
- * Refuses to replace a store that holds data from elsewhere (another source, an import, a
- * seed) unless `--force` says so.
- */
-async function checkOrigin(store: Store, opts: SourceOpts, force: boolean): Promise<void> {
-  if (force || await store.stamp() === 0) return;
-  // A store pulled before origins were recorded still names its source in its checkpoints.
-  const origin = await readOrigin(store) ??
-    await pulledStoreId(store).then((id) => id ? { source: "an earlier pull", storeId: id } : null);
-  if (origin && origin.source === opts.from && !origin.storeId) return;
-  if (origin?.storeId) {
-    const id = await sourceStoreId(opts);
-    if (id === origin.storeId || (id === "" && origin.source === opts.from)) return;
-  }
-  const what = origin
-    ? `${origin.source}${origin.storeId ? ` (store ${origin.storeId})` : ""}`
-    : "local data (seeded or written here)";
-  throw new UsageError(
-    `${store.path.replace(/\/ctdlsync\.kv$/, "")} holds ${what}, ` +
-      `not a copy of ${opts.from}; --force replaces it`,
-  );
-}
-
-/** The source's store id as the pull's checkpoints recorded it ("" for a fallback pull). */
-async function pulledStoreId(store: Store): Promise<string> {
-  for (const t of TABLE_NAMES) {
-    const cp = await store.getMeta<{ storeId: string }>(["checkpoint", t]);
-    if (cp?.storeId) return cp.storeId;
-  }
-  return "";
-}
+import { onInterrupt } from "./signals.ts";
+import { SOURCE_FLAGS, sourceOpts } from "./source.ts";
+import { pullFollow } from "./follow.ts";
+import { checkOrigin, pulledStoreId } from "./origin_check.ts";
 
 /** Writes origin and last-pull result after a pull, into whatever store DIR now holds. */
 async function record(dir: string, from: string, code: number, result: string): Promise<void> {
   const store = await Store.open(dir, { create: true });
   try {
     const stamp = await store.stamp();
-    if (code === Exit.OK) {
-      await writeOrigin(store, { source: from, storeId: await pulledStoreId(store) });
+    const storeId = await pulledStoreId(store);
+    // A pull that failed part-way still made DIR (in part) a copy of `from`: record that, so
+    // a plain rerun resumes instead of asking for --force.
+    if (code === Exit.OK || storeId || !await readOrigin(store)) {
+      await writeOrigin(store, { source: from, storeId });
     }
     await writeLastPull(store, { at: new Date().toISOString(), result, exitCode: code, stamp });
   } finally {
@@ -73,47 +37,89 @@ async function record(dir: string, from: string, code: number, result: string): 
   }
 }
 
+/** Prints a pull's outcome; returns its exit code and the one-word result for `status`. */
+function report(r: PullResult, json: boolean): [number, string] {
+  if (json) console.log(JSON.stringify({ ok: r.identical || r.dryRun, ...r }, null, 2));
+  else {
+    console.log(pullSummary(r.tables));
+    if (r.lockoutSeconds !== undefined) {
+      console.log(
+        `lockout: ${r.lockoutSeconds.toFixed(3)} s (single-user from SNGL granted to ESNG sent)`,
+      );
+    }
+    console.log(verdictLine(r));
+  }
+  if (r.dryRun) return [Exit.OK, "dry run"];
+  if (r.identical) return [Exit.OK, "identical"];
+  const problem = r.problem ?? "verification failed";
+  console.error(`ctdlsync: ${problem}${/run again/.test(problem) ? "" : "; run the pull again"}`);
+  return [Exit.VERIFY_FAILED, "verification failed"];
+}
+
 /** `ctdlsync pull`: makes DIR a verified duplicate of a source. */
 export const pull: Command = {
   interrupted: "interrupted; rerun to resume",
-  usage: `pull --from HOST:PORT --user NAME --password-file F --data DIR [--tls]
-          [--tables LIST] [--dry-run] [--json] [--wait SECS] [--expire SECS] [--force]
-          [--migr-file F]   (source without SYNC: MIGR export made on the old host)`,
+  usage: `pull --from HOST:PORT --user NAME --password-file F --data DIR
+          [--tls] [--ca FILE] [--timeout SECS] [--tables LIST] [--dry-run] [--json] [--force]
+          [--cutover [--wait SECS] [--expire SECS]]   (online copy, then a short lockout)
+          [--migr-file F]   (source without SYNC: MIGR export made on the old host)
+          [--follow]        (stay connected and apply every change as it lands: a replica)`,
   async run(args) {
     const f = parseFlags(args, {
       ...SOURCE_FLAGS,
       tables: "string",
       "dry-run": "boolean",
+      cutover: "boolean",
       wait: "string",
       expire: "string",
       "migr-file": "string",
       force: "boolean",
+      follow: "boolean",
     });
     const opts = await sourceOpts(f);
     const dir = need(f, "data");
+    if (f.follow === true) {
+      for (const flag of ["tables", "dry-run", "cutover", "migr-file", "json"]) {
+        if (f[flag] !== undefined) throw new UsageError(`--follow does not go with --${flag}`);
+      }
+      return await pullFollow(dir, opts, f.force === true);
+    }
     const tables = tablesFlag(f);
-    const wait = int(f, "wait", 120);
-    const expire = int(f, "expire", 500);
+    const wait = int(f, "wait", 10);
+    const expire = int(f, "expire", 60);
     const dryRun = f["dry-run"] === true;
+    const cutover = f.cutover === true;
+    const json = f.json === true;
+    // A dry run creates nothing: without a store there is nothing to lock or compare.
+    if (dryRun && !await Deno.stat(`${dir}/ctdlsync.kv`).then(() => true, () => false)) {
+      await checkDataDir(dir);
+      return report(await online(null), json)[0];
+    }
     return await withLock(dir, "pull", async () => {
-      const store = await Store.open(dir, { create: true });
-      const tty = Deno.stderr.isTerminal() && f.json !== true;
+      const store = await Store.open(dir, { create: !dryRun });
+      const tty = Deno.stderr.isTerminal() && !json;
       const write = progressWriter();
-      // A source without SYNC (530 to SNGL), or a MIGR file given: the fallback pull.
-      const fallback = async () => {
+      // The fallback is chosen once, at the start: a MIGR file given, or a source whose
+      // answer to the SYNC probe is 530 (a stock Citadel). Never in the middle of a pull.
+      const fallback = async (): Promise<[number, string]> => {
         const migrFile = f["migr-file"] as string | undefined;
-        if (tables !== undefined || dryRun) {
-          throw new UsageError("--tables and --dry-run need a source that speaks SYNC");
+        if (tables !== undefined || dryRun || cutover) {
+          throw new UsageError("--tables, --dry-run and --cutover need a source that speaks SYNC");
         }
         if (migrFile && !await Deno.stat(migrFile).then(() => true, () => false)) {
           throw new UsageError(`cannot read ${migrFile}`);
         }
         await store.close();
-        return await runFallbackPull(dir, {
+        const reports = await runFallbackPull(dir, {
           ...opts,
           migrFile,
           onProgress: tty ? write : undefined,
         });
+        const ok = reports.every((r) => r.verified);
+        if (json) console.log(JSON.stringify({ ok, tables: reports }, null, 2));
+        else console.log(pullSummary(reports));
+        if (!ok) console.error("ctdlsync: verification failed for some tables; run the pull again");
+        return ok ? [Exit.OK, "identical"] : [Exit.VERIFY_FAILED, "verification failed"];
       };
       let code: number = Exit.FAILED;
       let result = "failed";
@@ -121,25 +127,21 @@ export const pull: Command = {
       try {
         await checkOrigin(store, opts, f.force === true);
         checked = true;
-        const reports = f["migr-file"] !== undefined ? await fallback() : await runPull(store, {
-          ...opts,
-          tables,
-          dryRun,
-          wait,
-          expire,
-          onProgress: tty ? (p) => write(progressLine(p)) : undefined,
-          onTableDone: tty ? () => write("") : undefined,
-        }).catch((e) => {
-          if (e instanceof CtdlError && e.code === Code.CMD_NOT_SUPPORTED) return fallback();
-          throw e;
-        });
-        const ok = reports.every((r) => r.verified || r.action === "would-pull");
-        if (f.json === true) console.log(JSON.stringify({ ok, tables: reports }, null, 2));
-        else console.log(pullSummary(reports));
-        [code, result] = ok ? [Exit.OK, "identical"] : [Exit.VERIFY_FAILED, "verification failed"];
-        if (!ok) console.error("ctdlsync: verification failed for some tables; run the pull again");
+        if (f["migr-file"] !== undefined) [code, result] = await fallback();
+        else {
+          const r = await online(store, tty ? write : undefined).catch((e) => {
+            if (e instanceof NoSyncError) return null;
+            throw e;
+          });
+          [code, result] = r === null ? await fallback() : report(r, json);
+        }
         return code;
       } catch (e) {
+        if (e instanceof InterruptedError) {
+          // signals.ts prints the line and exits 130/143 once its clean-ups, which wait
+          // for this pull to have released what it held, are done.
+          return await new Promise<number>(() => setInterval(() => {}, 1000));
+        }
         ({ code, line: result } = errorExit(e));
         throw e;
       } finally {
@@ -149,5 +151,38 @@ export const pull: Command = {
         }
       }
     });
+
+    /** The native pull (or dry run); Ctrl-C aborts it, and it releases SNGL if held. */
+    async function online(store: Store | null, write?: (line: string) => void) {
+      const interrupts = new AbortController();
+      let running: Promise<unknown> = Promise.resolve();
+      const off = onInterrupt(async () => {
+        interrupts.abort("interrupt");
+        await running.catch(() => {});
+      });
+      try {
+        const p = runSync(store, {
+          ...opts,
+          tables,
+          dryRun,
+          cutover,
+          wait,
+          expire,
+          signal: interrupts.signal,
+          onProgress: write ? (p) => write(progressLine(p)) : undefined,
+          onTableDone: write ? () => write("") : undefined,
+          onNotice: (line) => {
+            write?.("");
+            console.error(line);
+          },
+        });
+        running = p;
+        const r = await p;
+        write?.("");
+        return r;
+      } finally {
+        off();
+      }
+    }
   },
 };

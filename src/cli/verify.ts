@@ -1,6 +1,5 @@
 import { type FallbackVerifyResult, runFallbackVerify } from "../app/fallback_verify.ts";
-import { runVerify } from "../client/run_pull.ts";
-import { Code, CtdlError } from "../errors.ts";
+import { NoSyncError, runVerify } from "../client/run_pull.ts";
 import { log } from "../log.ts";
 import { Store } from "../store/store.ts";
 import { checkDataDir, need, parseFlags, progressWriter, UsageError } from "./args.ts";
@@ -17,7 +16,8 @@ function fallbackLine(r: FallbackVerifyResult): string {
 
 /** `ctdlsync verify`: compares every table with the source, copying nothing. */
 export const verify: Command = {
-  usage: `verify --from HOST:PORT --user NAME --password-file F --data DIR [--tls] [--json]
+  usage: `verify --from HOST:PORT --user NAME --password-file F --data DIR [--json]
+          [--tls] [--ca FILE] [--timeout SECS]
           [--migr-file F]   (source without SYNC: compares its MIGR export, MESG and files)`,
   async run(args) {
     const f = parseFlags(args, { ...SOURCE_FLAGS, "migr-file": "string" });
@@ -30,7 +30,7 @@ export const verify: Command = {
     await checkDataDir(dir);
     const store = await Store.open(dir);
     try {
-      // A source without SYNC (530), or a MIGR file given: compare what the client protocol shows.
+      // A source without SYNC, or a MIGR file given: compare what the client protocol shows.
       const fallback = async () => {
         const tty = Deno.stderr.isTerminal() && f.json !== true;
         log.info(
@@ -56,7 +56,8 @@ export const verify: Command = {
       try {
         diffs = await runVerify(store, opts);
       } catch (e) {
-        if (e instanceof CtdlError && e.code === Code.CMD_NOT_SUPPORTED) return await fallback();
+        // Only the start-up probe's answer (530 to SYNC, twice) chooses the fallback.
+        if (e instanceof NoSyncError) return await fallback();
         throw e;
       }
       if (f.json === true) {

@@ -1,17 +1,11 @@
-import { CtdlError } from "../errors.ts";
-import { decodeKey, digestHex, type KeyPart, recordHash } from "../store/_hash.ts";
+import { addToDigest, digestHex } from "../wire/digest.ts";
+import { recordHash } from "../wire/record_hash.ts";
+import { decodeKey, encodeKey, type KeyPart } from "../wire/record_key.ts";
 import { keyProblem, type TableName, TABLES } from "../store/tables.ts";
-import { ChunkError, readFrame } from "../wire/chunks.ts";
+import type { Frame } from "../wire/chunks.ts";
 import { RecordDecoder, RecordStreamError } from "../wire/record_stream.ts";
 import type { CitadelClient } from "./connection.ts";
-
-/** A sync reply that arrived damaged or inconsistent: the pull must be run again (exit 3). */
-export class TransferError extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = "TransferError";
-  }
-}
+import { TransferError } from "./transfer_error.ts";
 
 /** One record of a bulk reply, checked against its table. */
 export interface BulkRecord {
@@ -19,18 +13,23 @@ export interface BulkRecord {
   value: Uint8Array | null;
   stamp: number;
   size: number;
+  /** recordHash of the record, when its key came in canonical form (the store reuses it). */
+  hash?: bigint;
 }
 
 /** The header lines of a bulk reply. */
 export interface BulkHeader {
   stamp: number;
   storeId: string;
+  /** Every `key=value` header line (room replies add `room` and `seen`). */
+  fields: Record<string, string>;
 }
 
 /**
  * Reads one bulk reply (`100`, header lines, CHUNK frames, `END n|digest`, `000`) and yields
  * its records in order, each checked: key shape, value codec, and at the end the record
- * count and digest against the END line. Damage raises TransferError.
+ * count and digest against the END line. Damage, a refused command and a connection lost
+ * or stalled mid-reply all raise TransferError: mid-pull, every failure means "run again".
  */
 export async function* readBulk(
   client: CitadelClient,
@@ -38,22 +37,15 @@ export async function* readBulk(
   command: string,
   onHeader: (h: BulkHeader) => void,
 ): AsyncGenerator<BulkRecord> {
-  const first = await client.command(command);
-  if (first.code !== 100) throw new CtdlError(first.code, `${command}: ${first.text}`);
+  const first = await wireStep(table, () => client.command(command));
+  if (first.code !== 100) throw new TransferError(`${command}: ${first.line}`, first.code);
   const header: Record<string, string> = {};
   const decoder = new RecordDecoder();
   let count = 0;
   let digest = 0n;
   let headerDone = false;
-  const def = TABLES[table];
   while (true) {
-    let frame;
-    try {
-      frame = await readFrame(client.reader);
-    } catch (e) {
-      if (e instanceof ChunkError) throw new TransferError(`${table}: ${e.message}`);
-      throw e;
-    }
+    const frame: Frame = await wireStep(table, () => client.frame());
     if ("line" in frame) {
       const line = frame.line;
       if (!headerDone && /^[a-z]+=/.test(line)) {
@@ -62,7 +54,7 @@ export async function* readBulk(
         continue;
       }
       if (line.startsWith("ABORT ")) {
-        await client.readListing();
+        await wireStep(table, () => client.readListing());
         throw new TransferError(`${table}: source aborted the reply: ${line.slice(6)}`);
       }
       const m = /^END (\d+)\|([0-9a-f]{16})$/.exec(line);
@@ -73,7 +65,7 @@ export async function* readBulk(
       } catch (e) {
         throw new TransferError(`${table}: ${(e as Error).message}`);
       }
-      const tail = await client.readReply();
+      const tail = await wireStep(table, () => client.readReply());
       if (tail.line !== "000") throw new TransferError(`${table}: reply not closed by 000`);
       if (Number(m[1]) !== count || m[2] !== digestHex(digest)) {
         throw new TransferError(
@@ -91,26 +83,18 @@ export async function* readBulk(
       throw e;
     }
     for (const r of recs) {
-      let key: KeyPart[];
-      try {
-        key = decodeKey(r.key);
-      } catch (e) {
-        throw new TransferError(`${table}: bad record key: ${(e as Error).message}`);
-      }
-      const problem = keyProblem(def, key);
-      if (problem) throw new TransferError(`${table}: ${problem}`);
+      let hash: bigint | undefined;
+      const key = checkedKey(table, decodeWireKey(table, r.key), r.value);
       if (r.value) {
-        try {
-          def.codec.decode(r.value);
-        } catch (e) {
-          throw new TransferError(
-            `${table}: record ${JSON.stringify(key)}: ${(e as Error).message}`,
-          );
-        }
-        digest = BigInt.asUintN(64, digest + recordHash(r.key, r.value));
+        hash = recordHash(r.key, r.value);
+        digest = addToDigest(digest, hash);
+        // The store hashes the canonical key bytes; a key sent in another JSON spelling
+        // hashes differently, so only a canonical one passes its hash on.
+        if (!sameBytes(r.key, encodeKey(key))) hash = undefined;
       }
       count++;
-      yield { key, value: r.value, stamp: r.stamp, size: r.key.length + (r.value?.length ?? 0) };
+      const size = r.key.length + (r.value?.length ?? 0);
+      yield { key, value: r.value, stamp: r.stamp, size, hash };
     }
   }
 
@@ -120,6 +104,49 @@ export async function* readBulk(
     if (!Number.isSafeInteger(stamp) || !header.storeid) {
       throw new TransferError(`${table}: reply header lacks stamp or storeid`);
     }
-    onHeader({ stamp, storeId: header.storeid });
+    onHeader({ stamp, storeId: header.storeid, fields: header });
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Runs one read or write of a bulk reply; any failure of the wire becomes a TransferError. */
+async function wireStep<T>(table: TableName, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof TransferError) throw e;
+    throw new TransferError(`${table}: ${(e as Error).message}`);
+  }
+}
+
+/** Decodes a record's key bytes (JSON); damage raises TransferError naming `where`. */
+export function decodeWireKey(where: string, bytes: Uint8Array): KeyPart[] {
+  try {
+    return decodeKey(bytes);
+  } catch (e) {
+    throw new TransferError(`${where}: bad record key: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Checks one received record against its table: the key's shape and, for a put, that the
+ * value decodes with the table's codec. Returns the key; damage raises TransferError.
+ */
+export function checkedKey(table: TableName, key: KeyPart[], value: Uint8Array | null): KeyPart[] {
+  const def = TABLES[table];
+  const problem = keyProblem(def, key);
+  if (problem) throw new TransferError(`${table}: ${problem}`);
+  if (value) {
+    try {
+      def.codec.decode(value);
+    } catch (e) {
+      throw new TransferError(`${table}: record ${JSON.stringify(key)}: ${(e as Error).message}`);
+    }
+  }
+  return key;
 }

@@ -1,10 +1,9 @@
-import { CtdlError } from "../errors.ts";
-import { encodeKey, type KeyPart } from "../store/_hash.ts";
+import { encodeKey, type KeyPart } from "../wire/record_key.ts";
 import { BatchWriter } from "../store/batch_writer.ts";
 import type { Store } from "../store/store.ts";
 import { TABLE_NAMES, type TableName } from "../store/tables.ts";
-import { toHex } from "../wire/hex.ts";
-import { type BulkRecord, readBulk, TransferError } from "./bulk_reader.ts";
+import { type BulkRecord, readBulk } from "./bulk_reader.ts";
+import { TransferError } from "./transfer_error.ts";
 import type { CitadelClient } from "./connection.ts";
 
 /** A table's summary on the source, from `SYNC all|info` or `SYNC <t>|info`. */
@@ -16,12 +15,19 @@ export interface SourceInfo {
   bytes: number;
 }
 
+/** One `SYNC all|info` listing: the source's store id, its stamp (read after the lines). */
+export interface SourceListing {
+  storeId: string;
+  stamp: number;
+  tables: SourceInfo[];
+}
+
 /**
  * Where a table's pull stands, stored in the same commit as the records it covers:
  * `done` means everything up to source stamp `stamp` is here; `full` means a full copy is
  * under way, records up to key `after` are here, and changes since `start` follow.
  */
-type Checkpoint =
+export type Checkpoint =
   | { storeId: string; phase: "done"; stamp: number }
   | { storeId: string; phase: "full"; start: number; after: KeyPart[] | null };
 
@@ -37,34 +43,49 @@ export interface TableReport {
   source: SourceInfo;
 }
 
-/** Progress of a running table pull, for the terminal display. */
+/** Progress of the whole pull, for the terminal display. */
 export interface Progress {
   table: TableName;
+  /** Table k of N. */
+  index: number;
+  of: number;
+  /** This table: records and bytes here (a resumed table counts from where it resumed). */
   records: number;
   bytes: number;
   totalRecords: number;
   totalBytes: number;
+  /** The whole pull: bytes here of those expected, and bytes that were here at the start. */
+  overallBytes: number;
+  overallTotalBytes: number;
+  overallBaseBytes: number;
   startedMs: number;
 }
 
-/** Options of a pull over an established, logged-in connection. */
-export interface PullOptions {
-  tables?: TableName[];
-  dryRun?: boolean;
-  onProgress?: (p: Progress) => void;
-  onTableDone?: (r: TableReport) => void;
-}
+/** Called after each commit of pulled records. */
+export type OnProgress = (p: Progress) => void;
 
 const CHECKPOINT = (t: TableName) => ["checkpoint", t];
 
-/** Parses the `SYNC all|info` listing. */
-export async function sourceInfo(
-  client: CitadelClient,
-): Promise<{ storeId: string; tables: SourceInfo[] }> {
-  const { reply, lines } = await client.listing("SYNC all|info");
-  const storeId = reply.text.split("|")[0];
-  const tables = lines.map(parseInfoLine);
-  return { storeId, tables };
+/** Reads a table's checkpoint. */
+export function checkpointOf(store: Store, table: TableName): Promise<Checkpoint | null> {
+  return store.getMeta<Checkpoint>(CHECKPOINT(table));
+}
+
+/** Asks for and parses the `SYNC all|info` listing; mid-pull, any failure is a TransferError. */
+export async function sourceInfo(client: CitadelClient): Promise<SourceListing> {
+  try {
+    const { reply, lines } = await client.listing("SYNC all|info");
+    return parseListing(reply.text, lines);
+  } catch (e) {
+    if (e instanceof TransferError) throw e;
+    throw new TransferError(`SYNC all|info: ${(e as Error).message}`);
+  }
+}
+
+/** Parses a `SYNC all|info` reply text and lines. */
+export function parseListing(text: string, lines: string[]): SourceListing {
+  const [storeId, stamp] = text.split("|");
+  return { storeId, stamp: Number(stamp) || 0, tables: lines.map(parseInfoLine) };
 }
 
 function parseInfoLine(line: string): SourceInfo {
@@ -75,143 +96,152 @@ function parseInfoLine(line: string): SourceInfo {
   return { table: table as TableName, count: +count, digest, stamp: +stamp, bytes: +bytes };
 }
 
-/** Asks the source for one table's info again (after a pull, to verify against). */
-async function tableInfo(client: CitadelClient, table: TableName): Promise<SourceInfo> {
-  const r = await client.command(`SYNC ${table}|info`);
-  if (r.code !== 200) throw new CtdlError(r.code, r.text);
-  return parseInfoLine(r.text);
+/** How a table starts: what the local store and its checkpoint say about it. */
+export async function plan(
+  store: Store,
+  storeId: string,
+  info: SourceInfo,
+): Promise<{ action: TableReport["action"]; haveRecords: number; haveBytes: number }> {
+  const local = await store.stats(info.table);
+  const cp = await checkpointOf(store, info.table);
+  if (local.count === info.count && local.digest === info.digest) {
+    return { action: "skipped", haveRecords: local.count, haveBytes: local.bytes };
+  }
+  if (cp?.storeId === storeId && cp.phase === "done") {
+    return { action: "since", haveRecords: local.count, haveBytes: local.bytes };
+  }
+  if (cp?.storeId === storeId && cp.phase === "full") {
+    return { action: "resume", haveRecords: local.count, haveBytes: local.bytes };
+  }
+  return { action: "full", haveRecords: 0, haveBytes: 0 };
 }
 
 /**
- * Pulls every table (or `opts.tables`) from a SYNC source into `store`. For each table:
- * equal count and digest → skipped; a checkpoint from this source → only what changed since
- * (or the rest of an interrupted full copy); otherwise a full copy. Each table ends with its
- * digest compared to the source's; an incremental pull that does not match is redone in full.
+ * Copies tables from a SYNC source into a store while the source keeps working. A full
+ * copy (`getall`, or `range` to resume one) is followed by `since` its first header's
+ * stamp, which brings every write made meanwhile, deletions included; `catchUp` repeats
+ * `since` from the checkpoint. Each commit stores the checkpoint with its records.
  */
-export async function pull(
-  store: Store,
-  client: CitadelClient,
-  opts: PullOptions = {},
-): Promise<TableReport[]> {
-  const { storeId, tables } = await sourceInfo(client);
-  const wanted = new Set(opts.tables ?? TABLE_NAMES);
-  const reports: TableReport[] = [];
-  for (const info of tables) {
-    if (!wanted.has(info.table)) continue;
-    const report = await pullTable(store, client, storeId, info, opts);
-    reports.push(report);
-    opts.onTableDone?.(report);
-  }
-  return reports;
-}
+export class TableCopier {
+  readonly store: Store;
+  readonly client: CitadelClient;
+  readonly storeId: string;
+  #onBatch: (table: TableName, records: number, bytes: number) => void;
 
-async function pullTable(
-  store: Store,
-  client: CitadelClient,
-  storeId: string,
-  info: SourceInfo,
-  opts: PullOptions,
-): Promise<TableReport> {
-  const table = info.table;
-  const started = Date.now();
-  const local = await store.stats(table);
-  const cp = await store.getMeta<Checkpoint>(CHECKPOINT(table));
-  const report: TableReport = {
-    table,
-    action: "skipped",
-    records: 0,
-    bytes: 0,
-    seconds: 0,
-    verified: false,
-    source: info,
-  };
-  const finish = (verified: boolean) => {
-    report.verified = verified;
-    report.seconds = (Date.now() - started) / 1000;
-    return report;
-  };
-  if (local.count === info.count && local.digest === info.digest) {
-    if (
-      !opts.dryRun && (cp?.storeId !== storeId || cp.phase !== "done" || cp.stamp !== info.stamp)
-    ) {
-      await store.write([], [{
-        key: CHECKPOINT(table),
-        value: { storeId, phase: "done", stamp: info.stamp },
-      }]);
+  constructor(
+    store: Store,
+    client: CitadelClient,
+    storeId: string,
+    onBatch: (table: TableName, records: number, bytes: number) => void,
+  ) {
+    this.store = store;
+    this.client = client;
+    this.storeId = storeId;
+    this.#onBatch = onBatch;
+  }
+
+  /** Brings one table up to date by `action` (from `plan`). */
+  async start(info: SourceInfo, action: TableReport["action"]): Promise<void> {
+    const table = info.table;
+    const cp = await checkpointOf(this.store, table);
+    if (action === "skipped") {
+      if (cp?.storeId !== this.storeId || cp.phase !== "done" || cp.stamp !== info.stamp) {
+        await this.store.write([], [{
+          key: CHECKPOINT(table),
+          value: { storeId: this.storeId, phase: "done", stamp: info.stamp },
+        }]);
+      }
+    } else if (action === "since") await this.catchUp(table);
+    else if (action === "resume" && cp?.phase === "full") {
+      await this.#full(table, cp.start, cp.after);
+    } else await this.recopy(table);
+  }
+
+  /** Applies what changed on the source since the table's checkpoint. */
+  async catchUp(table: TableName): Promise<void> {
+    const cp = await checkpointOf(this.store, table);
+    if (cp?.storeId !== this.storeId || cp.phase !== "done") {
+      throw new TransferError(`${table}: no checkpoint to catch up from`);
     }
-    return finish(true);
+    await this.#since(table, cp.stamp);
   }
-  if (opts.dryRun) {
-    report.action = "would-pull";
-    return finish(false);
-  }
-  const progress: Progress = {
-    table,
-    records: 0,
-    bytes: 0,
-    totalRecords: info.count,
-    totalBytes: info.bytes,
-    startedMs: started,
-  };
-  const apply = (
-    command: string,
-    nextCp: (last: BulkRecord | null, header: number, end: boolean) => Checkpoint,
-  ) =>
-    applyBulk(store, client, table, command, nextCp, (n, b) => {
-      progress.records += n;
-      progress.bytes += b;
-      report.records += n;
-      report.bytes += b;
-      opts.onProgress?.(progress);
-    });
 
-  const since = async (from: number) => {
-    await apply(`SYNC ${table}|since|${from}`, (last, header, end) => ({
-      storeId,
+  /** Deletes the local table and copies it anew. */
+  async recopy(table: TableName): Promise<void> {
+    await clearTable(this.store, table);
+    await this.#full(table, null, null);
+  }
+
+  async #since(table: TableName, from: number): Promise<void> {
+    await this.#apply(table, `SYNC ${table}|since|${from}`, (last, header, end) => ({
+      storeId: this.storeId,
       phase: "done",
       // Records of one source commit share a stamp; resuming at stamp-1 replays the
       // whole commit, which is harmless, instead of skipping the rest of it.
       stamp: end ? header : Math.max(from, last!.stamp - 1),
     }));
-  };
-  const full = async (start: number | null, after: KeyPart[] | null) => {
+  }
+
+  async #full(table: TableName, start: number | null, after: KeyPart[] | null): Promise<void> {
     let startStamp = start;
     const command = after
-      ? `SYNC ${table}|range|${toHex(encodeKey(after))}`
+      ? `SYNC ${table}|range|${encodeKey(after).toHex()}`
       : `SYNC ${table}|getall`;
-    await apply(command, (last, header, end) => {
+    await this.#apply(table, command, (last, header, end) => {
       startStamp ??= header;
-      if (end) return { storeId, phase: "done", stamp: startStamp };
-      return { storeId, phase: "full", start: startStamp, after: last!.key };
+      if (end) return { storeId: this.storeId, phase: "done", stamp: startStamp };
+      return { storeId: this.storeId, phase: "full", start: startStamp, after: last!.key };
     });
-    // Changes made on the source since the copy began (possible when a pull resumes in a
-    // later session) arrive as ordinary changes, deletions included.
-    await since(startStamp!);
-  };
+    // What the source changed while the copy ran (or since an interrupted copy began)
+    // arrives as ordinary changes, deletions included.
+    await this.#since(table, startStamp!);
+  }
 
-  if (cp && cp.storeId === storeId && cp.phase === "done") {
-    report.action = "since";
-    await since(cp.stamp);
-  } else if (cp && cp.storeId === storeId && cp.phase === "full") {
-    report.action = "resume";
-    await full(cp.start, cp.after);
-  } else {
-    report.action = "full";
-    await clearTable(store, table);
-    await full(null, null);
+  /**
+   * Applies one bulk reply in commits within KV's limits; each commit also stores the
+   * checkpoint that says how far the table now is, so an interrupted pull resumes there.
+   */
+  async #apply(
+    table: TableName,
+    command: string,
+    nextCp: (last: BulkRecord | null, header: number, end: boolean) => Checkpoint,
+  ): Promise<void> {
+    let header = 0;
+    let last: BulkRecord | null = null;
+    let end = false;
+    const writer = new BatchWriter(this.store, {
+      metaFor: () => [{ key: CHECKPOINT(table), value: nextCp(last, header, end) }],
+      onFlush: (n, b) => this.#onBatch(table, n, b),
+    });
+    try {
+      for await (const rec of readBulk(this.client, table, command, (h) => header = h.stamp)) {
+        await writer.add({ table, key: rec.key, value: rec.value }, rec.hash);
+        last = rec;
+      }
+    } catch (e) {
+      // Records that arrived whole (every chunk passed its CRC) are kept, with the
+      // checkpoint at the last of them: a rerun resumes there, not a whole batch earlier.
+      if (e instanceof TransferError) await writer.flush().catch(() => {});
+      throw e;
+    }
+    end = true;
+    await writer.flush(true);
   }
-  let now = await tableInfo(client, table);
-  let mine = await store.stats(table);
-  if ((mine.count !== now.count || mine.digest !== now.digest) && report.action === "since") {
-    // The duplicate drifted (written locally, or restored from an old backup): copy it anew.
-    report.action = "full";
-    await clearTable(store, table);
-    await full(null, null);
-    now = await tableInfo(client, table);
-    mine = await store.stats(table);
+}
+
+/** Counts what a `since` from the table's checkpoint would move, storing nothing. */
+export async function countSince(
+  client: CitadelClient,
+  table: TableName,
+  from: number,
+): Promise<{ records: number; bytes: number }> {
+  let records = 0;
+  let bytes = 0;
+  for await (const rec of readBulk(client, table, `SYNC ${table}|since|${from}`, () => {})) {
+    records++;
+    bytes += rec.value?.length ?? 0;
   }
-  report.source = now;
-  return finish(mine.count === now.count && mine.digest === now.digest);
+  return { records, bytes };
 }
 
 /** Deletes every record of a local table, in commits within KV's limits. */
@@ -220,31 +250,4 @@ async function clearTable(store: Store, table: TableName): Promise<void> {
   const writer = new BatchWriter(store);
   for await (const key of store.keys(table)) await writer.add({ table, key, value: null });
   await writer.flush();
-}
-
-/**
- * Applies one bulk reply in commits within KV's limits; each commit also stores the
- * checkpoint that says how far the table now is, so an interrupted pull resumes there.
- */
-async function applyBulk(
-  store: Store,
-  client: CitadelClient,
-  table: TableName,
-  command: string,
-  nextCp: (last: BulkRecord | null, header: number, end: boolean) => Checkpoint,
-  onBatch: (records: number, bytes: number) => void,
-): Promise<void> {
-  let header = 0;
-  let last: BulkRecord | null = null;
-  let end = false;
-  const writer = new BatchWriter(store, {
-    metaFor: () => [{ key: CHECKPOINT(table), value: nextCp(last, header, end) }],
-    onFlush: onBatch,
-  });
-  for await (const rec of readBulk(client, table, command, (h) => header = h.stamp)) {
-    await writer.add({ table, key: rec.key, value: rec.value });
-    last = rec;
-  }
-  end = true;
-  await writer.flush(true);
 }

@@ -1,5 +1,6 @@
 import type { TableStats } from "../store/store.ts";
 import type { Progress, TableReport } from "./pull.ts";
+import type { PullResult } from "./run_pull.ts";
 
 /** Formats a byte count for people (KiB, MiB ...). */
 export function humanBytes(n: number): string {
@@ -29,7 +30,7 @@ export function statsTable(stats: TableStats[]): string {
   );
 }
 
-/** The summary printed at the end of a pull. */
+/** The summary printed at the end of a pull: a row per table and a totals row. */
 export function pullSummary(reports: TableReport[]): string {
   const rows = reports.map((r) => [
     r.table,
@@ -37,17 +38,47 @@ export function pullSummary(reports: TableReport[]): string {
     String(r.records),
     humanBytes(r.bytes),
     r.seconds.toFixed(2),
-    r.verified ? "yes" : "NO",
+    r.verified ? "yes" : r.action === "would-pull" ? "-" : "NO",
+  ]);
+  const sum = (f: (r: TableReport) => number) => reports.reduce((n, r) => n + f(r), 0);
+  const verified = reports.filter((r) => r.verified).length;
+  rows.push([
+    "total",
+    `${reports.filter((r) => r.records > 0).length} moved`,
+    String(sum((r) => r.records)),
+    humanBytes(sum((r) => r.bytes)),
+    sum((r) => r.seconds).toFixed(2),
+    `${verified}/${reports.length}`,
   ]);
   return textTable(["table", "action", "records", "bytes", "seconds", "verified"], rows);
 }
 
-/** One progress line (records, bytes, rate, ETA), rewritten in place on a terminal. */
+/** The one verdict line that ends a pull's output. */
+export function verdictLine(r: PullResult): string {
+  const mib = (r.bytes / (1024 * 1024)).toFixed(1);
+  const secs = r.seconds.toFixed(1);
+  if (r.dryRun) {
+    return r.identical
+      ? `dry run: nothing to move; ${r.host} as of stamp ${r.stamp} is here already`
+      : `dry run: ${r.records} records, ${mib} MiB would move from ${r.host}; nothing written`;
+  }
+  if (r.identical) {
+    return `identical to ${r.host} as of stamp ${r.stamp}: ${r.records} records, ` +
+      `${mib} MiB in ${secs} s`;
+  }
+  return `NOT identical to ${r.host}: ${r.problem ?? "verification failed"}`;
+}
+
+/** One progress line: table k of N, its records and bytes, then the whole pull's rate and ETA. */
 export function progressLine(p: Progress): string {
   const secs = Math.max((Date.now() - p.startedMs) / 1000, 0.001);
-  const rate = p.bytes / secs;
-  const left = Math.max(p.totalBytes - p.bytes, 0);
-  const eta = rate > 0 ? Math.ceil(left / rate) : 0;
-  return `${p.table.padEnd(13)} ${p.records}/${p.totalRecords} records  ${humanBytes(p.bytes)}  ` +
-    `${humanBytes(rate)}/s  ETA ${eta}s`;
+  const rate = (p.overallBytes - p.overallBaseBytes) / secs;
+  const left = Math.max(p.overallTotalBytes - p.overallBytes, 0);
+  const eta = rate > 0 ? `${Math.ceil(left / rate)}s` : "?";
+  const pct = p.overallTotalBytes > 0
+    ? Math.min(100, Math.floor((p.overallBytes / p.overallTotalBytes) * 100))
+    : 100;
+  return `[${p.index}/${p.of}] ${p.table.padEnd(13)} ${p.records}/${p.totalRecords} records  ` +
+    `${humanBytes(p.bytes)}  | all ${pct}% ${humanBytes(p.overallBytes)}/` +
+    `${humanBytes(p.overallTotalBytes)}  ${humanBytes(rate)}/s  ETA ${eta}`;
 }

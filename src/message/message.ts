@@ -41,6 +41,10 @@ export const MESSAGE_MAGIC = 0xff;
 /** The anon-type bytes Citadel writes: MES_NORMAL, MES_ANONONLY, MES_ANONOPT. */
 export const ANON_TYPES: readonly number[] = Object.freeze([65, 66, 67]);
 
+/** The anon types by name: a normal message, one from an anonymous-only room, one whose
+ * author chose to be anonymous in an anonymous-optional room. */
+export const AnonType = { NORMAL: 65, ANON_ONLY: 66, ANON_OPTION: 67 } as const;
+
 /** The format bytes Citadel writes: FMT_CITADEL, FMT_FIXED, FMT_RFC822. */
 export const MESSAGE_FORMATS: readonly number[] = Object.freeze([0, 1, 4]);
 

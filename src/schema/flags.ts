@@ -78,4 +78,7 @@ export const View = {
   CALENDAR: 3,
   TASKS: 4,
   NOTES: 5,
+  WIKI: 6,
+  DRAFTS: 9,
+  BLOG: 10,
 } as const;

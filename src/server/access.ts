@@ -1,10 +1,19 @@
-import { CtdlError } from "../errors.ts";
+import { Code, CtdlError } from "../errors.ts";
 import { readConfig } from "../store/control.ts";
-import { getRoom, getVisit, mailboxName, RoomFlag, RoomFlag2, VisitFlag } from "../store/rooms.ts";
+import {
+  getRoom,
+  getVisit,
+  RoomFlag,
+  RoomFlag2,
+  stripMailboxPrefix,
+  View,
+  VisitFlag,
+} from "../store/rooms.ts";
 import { isSeen, parseSeen } from "../store/seen_set.ts";
 import type { Reader, Store } from "../store/store.ts";
 import type { Room, User, Visit } from "../store/tables.ts";
 import { AxLevel } from "../store/users.ts";
+import { getMailbox, isMailboxForm } from "./mailbox.ts";
 import type { Session } from "./session.ts";
 
 /** UA_* access bits as LKRA and GOTO report them. */
@@ -78,7 +87,7 @@ export function accessBits(
       // Read-only rooms still take posts and replies from Aides and the room aide.
       const roomAdmin = ax >= AxLevel.AIDE || (user !== null && usernum === room.roomaide);
       if ((room.flags & RoomFlag.READONLY) && !roomAdmin) post = reply = false;
-      if (room.defaultview === 10 /* VIEW_BLOG: replies only */) post = false;
+      if (room.defaultview === View.BLOG) post = false; // a blog takes replies only
       if (post) ua |= UA.POSTALLOWED;
       if (reply) ua |= UA.REPLYALLOWED;
       if ((room.flags2 & RoomFlag2.COLLABDEL) && (ua & UA.POSTALLOWED)) ua |= UA.DELETEALLOWED;
@@ -152,8 +161,8 @@ export async function resolveRoom(
   const macro = Object.hasOwn(MACROS, wanted.toUpperCase())
     ? MACROS[wanted.toUpperCase()]
     : undefined;
-  const own = (n: string) =>
-    user && !/^\d{10}\./.test(n) ? getRoom(store, mailboxName(user.usernum, n)) : null;
+  // Only a real mailbox room (MAILBOX flag, the user's namespace) counts as the user's own.
+  const own = (n: string) => user && !isMailboxForm(n) ? getMailbox(store, user.usernum, n) : null;
   if (macro) {
     const target = macro.config
       ? await readConfig(store, macro.config, macro.fallback)
@@ -166,7 +175,7 @@ export async function resolveRoom(
 
 /** The name clients see: the user's own mailbox rooms without the 10-digit prefix. */
 export function displayRoomName(room: Room, user: User | null): string {
-  if (user && mailboxOwner(room) === user.usernum) return room.name.replace(/^\d+\./, "");
+  if (user && mailboxOwner(room) === user.usernum) return stripMailboxPrefix(room.name);
   return room.name;
 }
 
@@ -190,7 +199,7 @@ export async function currentRoom(s: Session): Promise<Room> {
     if (fresh) s.room = fresh;
   }
   if (!s.room) await enterBaseRoom(s);
-  if (!s.room) throw new CtdlError(572, "You are not in a room.");
+  if (!s.room) throw new CtdlError(Code.ROOM_NOT_FOUND, "You are not in a room.");
   return s.room;
 }
 
@@ -198,4 +207,19 @@ export async function currentRoom(s: Session): Promise<Room> {
 async function getRoomByNumber(store: Store, number: number, name: string): Promise<Room | null> {
   const room = await getRoom(store, name);
   return room && room.number === number ? room : null;
+}
+
+/** True when `user` may administer `room`: an Aide, or the room's own room aide. */
+export function isRoomAide(user: User, room: Room): boolean {
+  return user.axlevel >= AxLevel.AIDE || (room.roomaide >= 0 && room.roomaide === user.usernum);
+}
+
+/** The current room when the session's user may administer it; 550 with `refusal` otherwise. */
+export async function roomAideRoom(
+  s: Session,
+  refusal = "This command requires Admin or Room Admin access.",
+): Promise<Room> {
+  const room = await currentRoom(s);
+  if (!isRoomAide(s.requireUser(), room)) throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, refusal);
+  return room;
 }

@@ -1,46 +1,45 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { CtdlError } from "../errors.ts";
+import { Code, CtdlError } from "../errors.ts";
 import { log } from "../log.ts";
 import { readConfig } from "../store/control.ts";
 import type { Store } from "../store/store.ts";
-import { AxLevel } from "../store/users.ts";
 import { COMMANDS } from "./commands/mod.ts";
-import { type Command, Session } from "./session.ts";
+import type { ServerContext, ServerOptions } from "./context.ts";
+import { Dispatcher } from "./dispatch.ts";
+import { Session } from "./session.ts";
 import { SingleUser } from "./single_user.ts";
 
-/** How a server is set up. */
-export interface ServerOptions {
-  hostname: string;
-  /** 0 picks a free port (tests, demo). */
-  port: number;
-  /** Seconds a connection may stay silent before it is closed (Citadel's c_sleeping). */
-  idleSeconds: number;
-  /** Answer SYNC/SNGL/ESNG; off makes the server look like a stock Citadel (530). */
-  sync: boolean;
-  /** PEM files for a TLS listener instead of plain TCP. */
-  tls?: { certFile: string; keyFile: string };
-  /**
-   * What `MIGR export` streams: the store as a MIGR document. The exporter is application
-   * code (src/app/migr_export.ts) that main.ts hands in; without it, MIGR answers 530.
-   */
-  migrExport?: (store: Store) => AsyncIterable<string>;
-}
+export type { ServerOptions } from "./context.ts";
 
 /** The default listen address: Citadel's port is 504; unprivileged, we take 5040. */
 export const DEFAULT_PORT = 5040;
 
-const SYNC_VERBS = new Set(["SYNC", "SNGL", "ESNG"]);
+/** Idle time-out when neither `--idle` nor `c_sleeping` sets one (Citadel's default). */
+const DEFAULT_IDLE_SECONDS = 900;
+
+/** Accept errors that concern one connection only (it was reset before we took it). */
+function isPerConnection(e: unknown): boolean {
+  return e instanceof Deno.errors.NotConnected || e instanceof Deno.errors.ConnectionReset ||
+    e instanceof Deno.errors.ConnectionAborted || e instanceof Deno.errors.Interrupted;
+}
+
+/** A config value as a whole number, 0 when unset or not a number. */
+async function configInt(store: Store, key: string): Promise<number> {
+  const n = Number.parseInt(await readConfig(store, key, "0"), 10);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
 
 /**
  * A Citadel server over a ctdlsync store: accepts connections, runs one Session each, owns
  * single-user mode and the one write path that it guards.
  */
-export class CitadelServer {
+export class CitadelServer implements ServerContext {
   readonly store: Store;
   readonly options: ServerOptions;
   readonly sessions = new Set<Session>();
   readonly singleUser: SingleUser;
   readonly startTime = Math.floor(Date.now() / 1000);
+  readonly #dispatcher: Dispatcher;
   #listener: Deno.Listener | undefined;
   #accepting: Promise<void> | undefined;
   #stopping = false;
@@ -52,17 +51,27 @@ export class CitadelServer {
     this.options = {
       hostname: "127.0.0.1",
       port: DEFAULT_PORT,
-      idleSeconds: 900,
       sync: true,
       ...options,
     };
+    this.#dispatcher = new Dispatcher(COMMANDS, { sync: this.options.sync });
     this.singleUser = new SingleUser((why) => log.info(`single-user mode ended (${why})`));
     // Every inbound write, from any command, reaches the store through update(); this is
-    // the one place single-user mode refuses it.
+    // the one place single-user mode (and a read-only replica) refuses it. The follower of
+    // a replica writes outside any session, so its writes pass.
     store.writeGuard = () => {
       const session = this.#current.getStore();
+      if (session && this.options.replicaOf) {
+        throw new CtdlError(
+          Code.NOT_HERE,
+          `read-only replica of ${this.options.replicaOf}; write there`,
+        );
+      }
       if (!this.singleUser.mayWrite(session)) {
-        throw new CtdlError(552, "The system is in single-user mode; writes are refused.");
+        throw new CtdlError(
+          Code.RESOURCE_BUSY,
+          "The system is in single-user mode; writes are refused.",
+        );
       }
     };
   }
@@ -85,64 +94,91 @@ export class CitadelServer {
         })
         : Deno.listen({ hostname, port });
     } catch (e) {
-      throw new CtdlError(510, `cannot listen on ${hostname}:${port}: ${(e as Error).message}`);
+      throw new CtdlError(
+        Code.INTERNAL_ERROR,
+        `cannot listen on ${hostname}:${port}: ${(e as Error).message}`,
+      );
     }
     log.info(`listening on ${hostname}:${this.port}${tls ? " (TLS)" : ""}`);
     this.#accepting = this.#accept();
   }
 
+  /**
+   * Accepts until stopped. Nothing one connection does may end this loop: a client that
+   * resets before it is accepted makes accept() fail with NotConnected, and that is
+   * logged and skipped.
+   */
   async #accept(): Promise<void> {
-    for await (const conn of this.#listener!) {
-      if (this.#stopping) {
-        conn.close();
+    const listener = this.#listener!;
+    while (!this.#stopping) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (e) {
+        if (this.#stopping || e instanceof Deno.errors.BadResource) return;
+        log.info(`accept: ${(e as Error).message}`);
+        // Out of descriptors and the like: don't spin, give sessions time to end.
+        if (!isPerConnection(e)) await new Promise((r) => setTimeout(r, 100));
         continue;
       }
-      const session = new Session(this, conn);
-      this.sessions.add(session);
-      log.info(`session ${session.id}: connected from ${session.remote}`);
-      session.run().finally(() => {
-        this.sessions.delete(session);
-        if (session === this.singleUser.holder) this.singleUser.holder = null;
-        log.info(`session ${session.id}: closed`);
-      });
+      try {
+        this.#startSession(conn);
+      } catch (e) {
+        log.info(`accept: ${(e as Error).message}`);
+        try {
+          conn.close();
+        } catch {
+          // already gone
+        }
+      }
     }
   }
 
-  /** The greeting line: Citadel's `200 <nodename> Citadel server ready.` */
-  async greeting(): Promise<string> {
+  #startSession(conn: Deno.Conn): void {
+    if (this.#stopping) {
+      conn.close();
+      return;
+    }
+    // remoteAddr throws for a connection that is already reset.
+    const remote = (conn.remoteAddr as Deno.NetAddr).hostname ?? "local";
+    const session = new Session(this, conn, remote);
+    this.sessions.add(session);
+    log.info(`session ${session.id}: connected from ${session.remote}`);
+    session.run().finally(() => {
+      this.sessions.delete(session);
+      this.singleUser.left(session);
+      log.info(`session ${session.id}: closed`);
+    });
+  }
+
+  /**
+   * The greeting: Citadel's `200 <nodename> Citadel server ready.`, or, past `c_maxsessions`
+   * sessions, `551 <nodename>: Too many users are already online (maximum is N)` and the
+   * end of the session. Also settles the session's idle time: `c_sleeping` when set, else
+   * `--idle`.
+   */
+  async admit(session: Session): Promise<{ line: string; ok: boolean; idleSeconds: number }> {
     const node = await readConfig(this.store, "c_nodename", "ctdlsync");
-    return `200 ${node} Citadel server ready.`;
+    const max = await configInt(this.store, "c_maxsessions");
+    const idleSeconds = this.options.idleSeconds ??
+      (await configInt(this.store, "c_sleeping") || DEFAULT_IDLE_SECONDS);
+    if (max > 0 && this.sessions.size > max) {
+      log.info(`session ${session.id}: refused, ${this.sessions.size - 1} sessions are open`);
+      return {
+        line: `${Code.MAX_SESSIONS_EXCEEDED} ${node}: Too many users are already online ` +
+          `(maximum is ${max})`,
+        ok: false,
+        idleSeconds,
+      };
+    }
+    return { line: `${Code.OK} ${node} Citadel server ready.`, ok: true, idleSeconds };
   }
 
   /** Runs one command line for a session; every reply it writes is complete. */
   async dispatch(session: Session, line: string): Promise<void> {
-    const verb = line.slice(0, 4).toUpperCase();
-    const raw = line.length > 5 ? line.slice(5) : "";
-    session.lastCommand = verb;
     this.singleUser.touch(session);
-    const cmd: Command | undefined = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb] : undefined;
-    if (
-      !cmd || (!this.options.sync && SYNC_VERBS.has(verb)) || (line.length > 4 && line[4] !== " ")
-    ) {
-      await session.reply("530 Unrecognized or unsupported command.");
-      return;
-    }
     try {
-      if (cmd.access !== "any" && !session.user) throw new CtdlError(520, "Not logged in.");
-      if (cmd.access === "aide" && session.user!.axlevel < AxLevel.AIDE) {
-        throw new CtdlError(550, "This command requires Admin access.");
-      }
-      await this.#current.run(
-        session,
-        () => cmd.run(session, raw === "" ? [] : raw.split("|"), raw),
-      );
-    } catch (e) {
-      if (e instanceof CtdlError) {
-        await session.reply(`${e.code} ${e.message}`);
-      } else {
-        log.error(`session ${session.id}: ${verb}: ${(e as Error).stack ?? e}`);
-        await session.reply(`510 Internal error: ${(e as Error).message}`);
-      }
+      await this.#dispatcher.run(session, line, (fn) => this.#current.run(session, fn));
     } finally {
       this.singleUser.touch(session);
     }
@@ -166,6 +202,8 @@ export class CitadelServer {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([all, new Promise((r) => timer = setTimeout(r, graceSeconds * 1000))]);
     clearTimeout(timer);
+    // Whatever still runs is stuck (e.g. writing to a client that does not read).
+    for (const s of this.sessions) s.abort();
     this.singleUser.end("server stopping");
     await this.store.close();
     log.info("stopped");

@@ -1,10 +1,19 @@
-import { CtdlError } from "../errors.ts";
+import { Code, CtdlError } from "../errors.ts";
 import { log } from "../log.ts";
-import { getUser } from "../store/users.ts";
+import { fromBinaryString, toBinaryString } from "../message/binary_string.ts";
 import type { Room, User } from "../store/tables.ts";
-import { BlockReader, LineTooLongError, MAX_LINE } from "../wire/block_reader.ts";
+import { getUserByNumber } from "../store/users.ts";
+import {
+  BlockReader,
+  LineTooLongError,
+  MAX_LINE,
+  UnexpectedEofError,
+} from "../wire/block_reader.ts";
 import { BufferedWriter } from "../wire/buffered_writer.ts";
-import type { CitadelServer } from "./server.ts";
+import { ChunkWriter } from "../wire/chunks.ts";
+import type { ServerContext } from "./context.ts";
+import { newSessionState, type SessionState } from "./session_state.ts";
+import { timedWritable } from "./timed_writable.ts";
 
 /** Who may run a command: anyone, a logged-in user, or an Aide (access level 6). */
 export type Access = "any" | "user" | "aide";
@@ -19,21 +28,36 @@ export interface Command {
 /** The command table: verb (upper case, 4 letters) to handler. */
 export type CommandTable = Record<string, Command>;
 
+/** How a client-sent listing (after a 4xx or 8xx reply) is read. */
+export interface ReadTextOptions {
+  /** More lines than this are read and dropped, then 511 is thrown. */
+  maxLines?: number;
+  /** Text past this many bytes is read and dropped (Citadel truncates, the client stays in step). */
+  maxBytes?: number;
+  /** A longer line is read and dropped. */
+  maxLineBytes?: number;
+  /**
+   * Lines as the bytes sent (binary strings, one char per byte), never decoded: message
+   * bodies, so that what a client sends is what is stored.
+   */
+  binary?: boolean;
+}
+
 let nextSessionId = 1;
 
 /**
- * One client connection: reads command lines, dispatches them through the command table,
- * and writes replies. State that Citadel keeps per session (user, current room, MSGP
- * preferences, open file) lives here.
+ * One client connection, in the shape of smtp-server's connection: it reads command lines,
+ * hands each to the server's dispatcher, and owns every multi-step mode a command needs
+ * (send a listing, send binary, read a listing up to `000`, read n bytes). Commands never
+ * touch the socket; they call these methods. State Citadel keeps per session (user,
+ * current room, MSGP preferences, open files) lives here.
  */
 export class Session {
   readonly id = nextSessionId++;
-  readonly server: CitadelServer;
-  readonly reader: BlockReader;
-  readonly out: BufferedWriter;
+  readonly server: ServerContext;
   readonly remote: string;
   readonly started = Math.floor(Date.now() / 1000);
-  /** The logged-in user, or null. */
+  /** The logged-in user (re-read before every command), or null. */
   user: User | null = null;
   /** A name given with USER, waiting for PASS. */
   pendingUser: string | null = null;
@@ -49,25 +73,51 @@ export class Session {
   client = "";
   lastCommand = "";
   lastActive = Math.floor(Date.now() / 1000);
+  /** Unrecognized commands in a row; the dispatcher ends a session that sends only junk. */
+  unrecognized = 0;
   /** Instant messages waiting (GEXP); their presence puts `*` on NOOP replies. */
-  readonly instantMessages: { from: string; time: number; text: string }[] = [];
-  /** Per-family state that command files keep (open downloads, uploads ...). */
-  readonly state = new Map<string, unknown>();
+  readonly instantMessages: { from: string; time: number; text: string; address?: string }[] = [];
+  /** The host the client says it serves (IDEN's fifth field), shown by RWHO. */
+  clientHost = "";
+  /** STEL 1: hidden from other users' RWHO. */
+  stealth = false;
+  /** ASYN 1: the server announces pages on its own with `902 instant msg`. */
+  asyncMode = false;
+  /** DEXP 1: pages from non-Aides are refused. */
+  pagesDisabled = false;
+  /** The last user this session was paged by (SEXP without arguments answers them). */
+  lastPager = "";
+  /** Mail arrived for this user since the last mailbox GOTO (GOTO's field 9). */
+  newMail = false;
+  readonly #pendingNotices: string[] = [];
+  /** Per-family state, one typed slot per command family. */
+  readonly state: SessionState = newSessionState();
+  /** Seconds of silence (or of a stalled write) after which the session ends. */
+  idleSeconds: number;
+  readonly #reader: BlockReader;
+  readonly #out: BufferedWriter;
   #busy = false;
   #closing = false;
+  #aborted = false;
+  readonly #closeCtl = new AbortController();
   #conn: Deno.Conn;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Resolves when the session's loop has ended. */
   readonly done: Promise<void>;
   #resolveDone!: () => void;
 
-  constructor(server: CitadelServer, conn: Deno.Conn) {
+  constructor(server: ServerContext, conn: Deno.Conn, remote: string) {
     this.server = server;
     this.#conn = conn;
-    this.reader = new BlockReader(conn.readable);
-    this.out = new BufferedWriter(conn.writable);
-    const addr = conn.remoteAddr as Deno.NetAddr;
-    this.remote = addr.hostname ?? "local";
+    this.remote = remote;
+    this.idleSeconds = server.options.idleSeconds ?? 900;
+    this.#reader = new BlockReader(conn.readable);
+    this.#out = new BufferedWriter(
+      timedWritable(conn.writable, () => this.idleSeconds, () => {
+        log.info(`session ${this.id}: client stopped reading for ${this.idleSeconds} s, ending`);
+        this.abort();
+      }),
+    );
     this.done = new Promise((r) => this.#resolveDone = r);
   }
 
@@ -76,47 +126,213 @@ export class Session {
     return this.#busy;
   }
 
-  /** Queues one reply line. */
-  reply(line: string): Promise<void> {
-    return this.out.writeLine(line);
+  /** Bytes moved either way so far: a command that moves none is not making progress. */
+  get progress(): number {
+    return this.#reader.bytesRead + this.#out.bytesWritten;
   }
 
-  /** Sends a listing: `100 <header>`, the lines, `000`. */
-  async listing(header: string, lines: Iterable<string>, code = 100): Promise<void> {
+  /** Queues one reply line. */
+  reply(line: string): Promise<void> {
+    return this.#out.writeLine(line);
+  }
+
+  /** Sends what is queued (before a wait, so the client sees the reply that explains it). */
+  flush(): Promise<void> {
+    return this.#out.flush();
+  }
+
+  /** Sends a listing: `<code> <header>`, the lines, `000`. */
+  async listing(header: string, lines: Iterable<string>, code = Code.LISTING_FOLLOWS) {
     await this.reply(`${code} ${header}`);
-    for (const line of lines) await this.reply(line);
+    await this.listingBody(lines);
+  }
+
+  /**
+   * Sends listing lines and the closing `000`, without a header (after an 8xx reply).
+   * `binary` lines are binary strings: each character is one byte, sent as stored.
+   */
+  async listingBody(lines: Iterable<string>, binary = false): Promise<void> {
+    for (const line of lines) {
+      if (binary) await this.#out.write(fromBinaryString(line + "\n"));
+      else await this.reply(line);
+    }
     await this.reply("000");
   }
 
+  /** Sends `<code> <header>` and lines given as binary strings (sent as stored), `000`. */
+  async binaryListing(header: string, lines: Iterable<string>, code = Code.LISTING_FOLLOWS) {
+    await this.reply(`${code} ${header}`);
+    await this.listingBody(lines, true);
+  }
+
+  /** Sends a 6xx reply line and its bytes. */
+  async sendBinary(header: string, bytes: Uint8Array): Promise<void> {
+    await this.reply(header);
+    await this.sendBytes(bytes);
+  }
+
+  /**
+   * Sends a line the server starts on its own (ASYN's `902`): at once when the session is
+   * idle, else right after the running command's reply.
+   */
+  async notify(line: string): Promise<void> {
+    if (this.#busy) {
+      this.#pendingNotices.push(line);
+      return;
+    }
+    await this.reply(line);
+    await this.flush();
+  }
+
+  /** Sends raw bytes: the body of a 600 reply, or a stream (MIGR, CHUNK frames). */
+  sendBytes(bytes: Uint8Array): Promise<void> {
+    return this.#out.write(bytes);
+  }
+
+  /** A CHUNK frame writer over this session's output (SYNC's bulk replies). */
+  chunkWriter(): ChunkWriter {
+    return new ChunkWriter(this.#out);
+  }
+
   /** Reads a client-sent listing (after a 4xx reply) up to its `000`. */
-  async readListing(maxLines = 1_000_000): Promise<string[]> {
+  readListing(maxLines = 1_000_000): Promise<string[]> {
+    return this.readText({ maxLines });
+  }
+
+  /**
+   * Reads client lines up to `000`, flushing the reply that asked for them first. Too long
+   * lines and text past `maxBytes` are read and dropped, so the client stays in step.
+   */
+  async readText(opts: ReadTextOptions = {}): Promise<string[]> {
+    const { maxLines = 1_000_000, maxBytes = Infinity, maxLineBytes = MAX_LINE } = opts;
+    const binary = opts.binary ?? false;
+    await this.flush();
     const lines: string[] = [];
+    let bytes = 0;
+    let tooMany = false;
+    this.#armIdle();
+    try {
+      await this.#readUntilEnd(maxLineBytes, binary, (line) => {
+        bytes += line.length + 1;
+        if (lines.length >= maxLines) tooMany = true;
+        else if (bytes <= maxBytes) lines.push(line);
+      });
+    } finally {
+      clearTimeout(this.#idleTimer);
+    }
+    if (tooMany) throw new CtdlError(Code.TOO_BIG, "too many lines");
+    return lines;
+  }
+
+  async #readUntilEnd(
+    maxLineBytes: number,
+    binary: boolean,
+    take: (line: string) => void,
+  ): Promise<void> {
     while (true) {
-      const line = await this.reader.readLine();
-      if (line === null) throw new CtdlError(500, "connection closed during upload");
-      if (line === "000") return lines;
-      if (lines.length >= maxLines) throw new CtdlError(511, "too many lines");
-      lines.push(line);
+      let line: string | null;
+      try {
+        if (binary) {
+          const bytes = await this.#reader.readLineBytes(maxLineBytes);
+          line = bytes === null ? null : toBinaryString(bytes);
+        } else {
+          line = await this.#reader.readLine(maxLineBytes);
+        }
+      } catch (e) {
+        if (e instanceof LineTooLongError) continue;
+        throw e;
+      }
+      if (line === null) throw new CtdlError(Code.ERROR, "connection closed during upload");
+      if (line === "000") return;
+      take(line);
+    }
+  }
+
+  /**
+   * Reads exactly `n` bytes (after a 7xx reply), flushing that reply first. null when the
+   * client went away in the middle: the session then ends.
+   */
+  async readBytes(n: number, what = "binary data"): Promise<Uint8Array | null> {
+    await this.flush();
+    this.#armIdle();
+    try {
+      return await this.#reader.readExact(n, what);
+    } catch (e) {
+      if (!(e instanceof UnexpectedEofError)) throw e;
+      this.close();
+      return null;
+    } finally {
+      clearTimeout(this.#idleTimer);
     }
   }
 
   /** The logged-in user, or a 520 error. */
   requireUser(): User {
-    if (!this.user) throw new CtdlError(520, "Not logged in.");
+    if (!this.user) throw new CtdlError(Code.NOT_LOGGED_IN, "Not logged in.");
     return this.user;
   }
 
-  /** Re-reads the logged-in user's record (another session may have changed it). */
+  /** Re-reads the logged-in user's record (another session may have changed it); 520 if gone. */
   async refreshUser(): Promise<User> {
-    const u = this.requireUser();
-    this.user = await getUser(this.server.store, u.fullname) ?? u;
-    return this.user;
+    this.requireUser();
+    return await this.recheckUser() ?? this.requireUser();
+  }
+
+  /**
+   * Re-reads the logged-in user's record before a command, so rights follow the current
+   * record (a demoted Aide is no longer one). A user who has been deleted is logged out:
+   * the session goes on, not logged in.
+   */
+  async recheckUser(): Promise<User | null> {
+    if (!this.user) return null;
+    const fresh = await getUserByNumber(this.server.store, this.user.usernum);
+    if (!fresh || fresh.axlevel === 0) {
+      log.info(`session ${this.id}: ${this.user.fullname} no longer exists, logged out`);
+      this.user = null;
+      this.pendingUser = null;
+      this.room = null;
+      return null;
+    }
+    this.user = fresh;
+    return fresh;
+  }
+
+  /**
+   * Aborts when the session is asked to close or is ended, so a command that runs until
+   * told to stop (the follow feed) can end and let the session go.
+   */
+  get closeSignal(): AbortSignal {
+    return this.#closeCtl.signal;
+  }
+
+  /**
+   * Reads the client's next line while a command is still streaming its reply (the follow
+   * feed's stop request); null when the client went away.
+   */
+  readLineDuringReply(): Promise<string | null> {
+    return this.#reader.readLine();
   }
 
   /** Asks the session to end: right away if idle, else after the running command. */
   close(): void {
     this.#closing = true;
-    if (!this.#busy) void this.reader.cancel();
+    this.#closeCtl.abort();
+    if (!this.#busy) void this.#reader.cancel();
+  }
+
+  /**
+   * Ends the session now, even inside a command: the socket is closed, so a command stuck
+   * writing to a client that does not read fails at once.
+   */
+  abort(): void {
+    this.#closing = true;
+    this.#aborted = true;
+    this.#closeCtl.abort();
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed
+    }
   }
 
   /** Runs the session until the client quits, the connection drops, or it is closed. */
@@ -124,12 +340,12 @@ export class Session {
     try {
       await this.#loop();
     } catch (e) {
-      if (!(e instanceof Deno.errors.BadResource || e instanceof Deno.errors.ConnectionReset)) {
-        log.info(`session ${this.id}: ${(e as Error).message}`);
-      }
+      if (!isDisconnect(e)) log.info(`session ${this.id}: ${(e as Error).message}`);
     } finally {
       clearTimeout(this.#idleTimer);
-      await this.out.close();
+      // After abort() a write may still be pending on the socket (a TLS handshake that
+      // never completes holds it); waiting for it would keep this session forever.
+      if (!this.#aborted) await this.#out.close();
       try {
         this.#conn.close();
       } catch {
@@ -141,40 +357,58 @@ export class Session {
 
   #armIdle(): void {
     clearTimeout(this.#idleTimer);
-    const secs = this.server.options.idleSeconds;
+    const secs = this.idleSeconds;
     if (secs > 0) {
       this.#idleTimer = setTimeout(() => {
         log.info(`session ${this.id}: idle for ${secs} s, closing`);
-        this.close();
+        this.abort();
       }, secs * 1000);
     }
   }
 
   async #loop(): Promise<void> {
-    await this.reply(await this.server.greeting());
-    await this.out.flush();
+    // The timer runs from the start: a TLS client that never finishes its handshake (the
+    // greeting cannot be sent before it) is ended like a silent one.
+    this.#armIdle();
+    const greeting = await this.server.admit(this);
+    this.idleSeconds = greeting.idleSeconds;
+    this.#armIdle();
+    await this.reply(greeting.line);
+    await this.flush();
+    if (!greeting.ok) return;
     while (!this.#closing) {
       this.#armIdle();
       let line: string | null;
       try {
-        line = await this.reader.readLine();
+        line = await this.#reader.readLine();
       } catch (e) {
         if (e instanceof LineTooLongError) {
-          await this.reply(`512 Command line longer than ${MAX_LINE} bytes refused.`);
-          await this.out.flush();
+          await this.reply(
+            `${Code.ILLEGAL_VALUE} Command line longer than ${MAX_LINE} bytes refused.`,
+          );
+          await this.flush();
           continue;
         }
         throw e;
       }
       if (line === null) return;
+      clearTimeout(this.#idleTimer);
       this.#busy = true;
       try {
         this.lastActive = Math.floor(Date.now() / 1000);
         await this.server.dispatch(this, line);
-        await this.out.flush();
+        for (const notice of this.#pendingNotices.splice(0)) await this.reply(notice);
+        await this.flush();
       } finally {
         this.#busy = false;
       }
     }
   }
+}
+
+/** Errors that only mean the peer went away (or the session was ended from outside). */
+export function isDisconnect(e: unknown): boolean {
+  return e instanceof Deno.errors.BadResource || e instanceof Deno.errors.ConnectionReset ||
+    e instanceof Deno.errors.BrokenPipe || e instanceof Deno.errors.Interrupted ||
+    e instanceof Deno.errors.NotConnected || e instanceof Deno.errors.TimedOut;
 }

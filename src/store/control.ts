@@ -7,6 +7,12 @@ import { TABLES } from "./tables.ts";
  */
 export type Counter = "MMhighest" | "MMnextuser" | "MMnextroom" | "MMflags";
 
+/** Bits of the control record's MMflags. */
+export const ControlFlag = {
+  /** MM_VALID: some user has registered and waits for validation (GNUR looks only then). */
+  VALID: 4,
+} as const;
+
 /** Reads a control counter (0 when never set). */
 export async function readCounter(r: Reader | Store, name: Counter): Promise<number> {
   const bytes = await r.get("control", [name]);

@@ -148,3 +148,29 @@ export async function deleteFromRoom(
     return { ops: await unlinkOps(r, room, msgnum, ownsEuid ? euid : undefined) };
   });
 }
+
+/**
+ * Puts an existing message into another room too (MOVE's copy, Citadel's
+ * CtdlSaveMsgPointerInRoom): a list entry, one more reference, the room's highest number.
+ * A message the room already holds is left as it is.
+ */
+export async function linkToRoom(store: Store, roomName: string, msgnum: number): Promise<void> {
+  await store.update(async (r) => {
+    const room = await getRoom(r, roomName);
+    if (!room) throw new CtdlError(572, `'${roomName}' does not exist.`);
+    if (await r.get("msglists", [room.number, msgnum])) return { ops: [] };
+    const meta = await getMeta(r, msgnum);
+    if (!meta) throw new CtdlError(575, "Message not found.");
+    return {
+      ops: [
+        { table: "msglists", key: [room.number, msgnum], value: new Uint8Array(0) },
+        metaOp(msgnum, { ...meta, refcount: meta.refcount + 1 }),
+        roomOp({
+          ...room,
+          highest: Math.max(room.highest, msgnum),
+          mtime: Math.floor(Date.now() / 1000),
+        }),
+      ],
+    };
+  });
+}

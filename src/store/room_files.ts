@@ -1,5 +1,6 @@
 import { CtdlError } from "../errors.ts";
-import { concat, type Op, type Store } from "./store.ts";
+import { concat } from "../wire/bytes.ts";
+import type { Op, Store } from "./store.ts";
 import { type RoomFileMeta, roomFileMetaCodec } from "./tables.ts";
 
 /**

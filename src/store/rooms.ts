@@ -6,7 +6,7 @@ import { FloorFlag } from "../schema/flags.ts";
 import { ROOM } from "../schema/records.ts";
 import { withDefaults } from "../schema/record.ts";
 
-export { RoomFlag, RoomFlag2, View, VisitFlag } from "../schema/flags.ts";
+export { FloorFlag, RoomFlag, RoomFlag2, View, VisitFlag } from "../schema/flags.ts";
 
 /** Room names are case-insensitive: the key is the lower-cased name. */
 export function roomKey(name: string): string {
@@ -16,6 +16,11 @@ export function roomKey(name: string): string {
 /** A user's mailbox room name: the user number, zero-padded to 10 digits, a dot, the name. */
 export function mailboxName(usernum: number, name: string): string {
   return `${String(usernum).padStart(10, "0")}.${name}`;
+}
+
+/** The name a mailbox room's owner sees: the name without the 10-digit owner prefix. */
+export function stripMailboxPrefix(name: string): string {
+  return name.replace(/^\d+\./, "");
 }
 
 /** Reads a room by (full) name. */

@@ -70,3 +70,32 @@ export function markSeen(set: string, n: number, seen: boolean): string {
 export function seenUpTo(n: number): string {
   return `*:${n}`;
 }
+
+/**
+ * Citadel's CtdlSetSeen: marks `targets` seen (or not) and writes the set again from the
+ * room's own message list `msgs` (ascending), as runs of messages that are next to each
+ * other in the room: `53:56,79`. Numbers between messages are not claimed, and the `*` of
+ * an SLRP set gives way to the room's first message.
+ */
+export function rebuildSeen(set: string, msgs: number[], targets: number[], on: boolean): string {
+  const old = parseSeen(set);
+  const want = new Set(targets);
+  const runs: string[] = [];
+  let first = -1;
+  let last = -1;
+  const close = () => {
+    if (first >= 0) runs.push(first === last ? String(first) : `${first}:${last}`);
+    first = last = -1;
+  };
+  for (const n of msgs) {
+    const seen = want.has(n) ? on : isSeen(old, n);
+    if (!seen) {
+      close();
+      continue;
+    }
+    if (first < 0) first = n;
+    last = n;
+  }
+  close();
+  return runs.join(",");
+}

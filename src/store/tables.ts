@@ -1,6 +1,6 @@
 import { bytesCodec, type Codec, emptyCodec, intCodec, schemaCodec, textCodec } from "./codec.ts";
 import { FLOOR, MESSAGE_META, ROOM, ROOM_FILE_META, USER, VISIT } from "../schema/records.ts";
-import type { KeyPart } from "./_hash.ts";
+import type { KeyPart } from "../wire/record_key.ts";
 
 export type { Floor, MessageMeta, Room, RoomFileMeta, User, Visit } from "../schema/records.ts";
 

@@ -1,4 +1,5 @@
-import { compareKeys, type Store } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
+import { compareKeys } from "../wire/record_key.ts";
 import { TABLE_NAMES, type TableName } from "../store/tables.ts";
 
 /** One place where two stores differ. */

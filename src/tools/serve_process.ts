@@ -10,23 +10,17 @@ export interface ServeProcess {
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
-/** A port that was free a moment ago, on loopback. */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 /**
- * Starts `ctdlsync serve --data DIR` on a free loopback port and resolves once it accepts
- * connections (or throws after 10 s).
+ * Starts `ctdlsync serve --data DIR --listen 127.0.0.1:0` (or `port`, to restart a server
+ * where it was) with any `args` added (e.g. `--replica-of`), and resolves with the port the
+ * OS gave it, read from its "listening on" log line (no free-port guess that another
+ * process could take in between); throws if it exits or logs nothing of the kind within
+ * 20 s.
  */
 export async function spawnServe(
   dataDir: string,
-  opts: { log?: boolean } = {},
+  opts: { log?: boolean; port?: number; args?: string[] } = {},
 ): Promise<ServeProcess> {
-  const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -37,24 +31,38 @@ export async function spawnServe(
       "--data",
       dataDir,
       "--listen",
-      `127.0.0.1:${port}`,
+      `127.0.0.1:${opts.port ?? 0}`,
+      ...(opts.args ?? []),
     ],
     stdout: "null",
-    stderr: opts.log ? "piped" : "null",
+    stderr: "piped",
   }).spawn();
-  const log = opts.log ? new Response(child.stderr).text() : Promise.resolve("");
-  for (let i = 0;; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      if (i >= 100) {
-        child.kill("SIGKILL");
-        throw new Error(`ctdlsync serve did not start on port ${port}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
+  const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let logged = "";
+  let pending = "";
+  let port = 0;
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  try {
+    while (!port) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`ctdlsync serve exited before listening:\n${logged}`);
+      logged += value;
+      pending += value;
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(pending);
+      if (m) port = Number(m[1]);
+      pending = pending.slice(pending.lastIndexOf("\n") + 1);
     }
+  } finally {
+    clearTimeout(timer);
   }
+  // The rest of the log is read to the end, so the child never blocks on a full pipe.
+  const log = (async () => {
+    for (;;) {
+      const { value, done } = await lines.read();
+      if (done) return opts.log ? logged : "";
+      if (opts.log) logged += value;
+    }
+  })();
   return {
     address: `127.0.0.1:${port}`,
     child,

@@ -76,6 +76,15 @@ export class BlockReader {
    * the caller can answer with an error and carry on with the next line.
    */
   async readLine(max = MAX_LINE): Promise<string | null> {
+    const bytes = await this.readLineBytes(max);
+    return bytes === null ? null : decoder.decode(bytes);
+  }
+
+  /**
+   * The next line as the bytes sent, without its LF (and a CR before it), or null at end of
+   * stream; for message bodies, which must be stored byte for byte. Too long: as readLine.
+   */
+  async readLineBytes(max = MAX_LINE): Promise<Uint8Array | null> {
     let scanned = 0;
     let discarding = false;
     while (true) {
@@ -87,7 +96,7 @@ export class BlockReader {
         }
         let end = lf;
         if (end > this.#pos && this.#buf[end - 1] === 0x0d) end--;
-        const line = decoder.decode(this.#buf.subarray(this.#pos, end));
+        const line = this.#buf.slice(this.#pos, end);
         this.#pos = lf + 1;
         return line;
       }
@@ -101,7 +110,7 @@ export class BlockReader {
       if (!await this.#fill()) {
         if (discarding) throw new LineTooLongError(max);
         if (this.#buf.length > this.#pos) {
-          const line = decoder.decode(this.#buf.subarray(this.#pos));
+          const line = this.#buf.slice(this.#pos);
           this.#pos = this.#buf.length;
           return line;
         }

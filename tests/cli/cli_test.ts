@@ -3,6 +3,7 @@ import { Store } from "../../src/store/store.ts";
 import { TABLE_NAMES } from "../../src/store/tables.ts";
 import { spawnServe } from "../../src/tools/serve_process.ts";
 import { runCli } from "../_helpers.ts";
+import { replaceValue } from "../store/_damage.ts";
 import { oneLine } from "./_cli.ts";
 
 /** Any readable file serves as a password file where the password does not matter. */
@@ -67,12 +68,11 @@ Deno.test("cli: seed the fixture; stats lists every table with records", async (
     for (const t of TABLE_NAMES) assert.match(text.stdout, new RegExp(`^${t} `, "m"));
     // A corrupt record is named by table and key.
     const store = await Store.open(dir);
-    const entry = (await store.kv.get<Record<string, unknown>>(["r", "floors", 1])).value!;
-    await store.kv.set(["r", "floors", 1], { ...entry, v: new TextEncoder().encode("not json") });
+    await replaceValue(store.kv, ["r", "floors", 1], new TextEncoder().encode("not json"));
     await store.close();
     const corrupt = await runCli("stats", "--data", dir, "--verify");
     assert.equal(corrupt.code, 1);
-    assert.match(oneLine(corrupt.stderr), /corrupt record in table floors, key \[1\]/);
+    assert.match(corrupt.stderr, /table floors, key \[1\]: value does not decode/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -2,6 +2,8 @@
  * The real Citadel text client (Debian citadel-client 916) in a tmux terminal of its own,
  * for end-to-end tests: type keys, read the screen, as a person would.
  */
+import { waitFor } from "../_helpers.ts";
+
 /** In CI the client tests must run, never skip. */
 export const CI = Deno.env.get("CI") === "true";
 const TOOLS = ["citadel", "tmux", "timeout"];
@@ -72,14 +74,20 @@ export class Terminal {
 
   /** Polls the screen from line `from` until `pattern` shows; returns that text. */
   async waitFor(pattern: RegExp, from = 0, ms = 8000): Promise<string> {
-    const deadline = Date.now() + ms;
     let text = "";
-    while (Date.now() < deadline) {
-      text = (await this.lines()).slice(from).join("\n");
-      if (pattern.test(text)) return text;
-      await new Promise((r) => setTimeout(r, 100));
+    try {
+      return await waitFor(
+        async () => {
+          text = (await this.lines()).slice(from).join("\n");
+          return pattern.test(text) && text;
+        },
+        ms,
+        `${pattern}`,
+        100,
+      );
+    } catch {
+      throw new Error(`screen never showed ${pattern}; it shows:\n${text}`);
     }
-    throw new Error(`screen never showed ${pattern}; it shows:\n${text}`);
   }
 
   /** `.g <room>`: goes to a room and waits for its prompt (`>` rooms, `]` directories). */
@@ -129,12 +137,11 @@ export async function startTextClient(
   return {
     term,
     async exitStatus() {
-      for (let i = 0; i < 50; i++) {
-        const status = await Deno.readTextFile(`${home}/exit-status`).catch(() => null);
-        if (status) return status.trim();
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return null;
+      const read = () => Deno.readTextFile(`${home}/exit-status`).catch(() => "");
+      return await waitFor(read, 5000, "the client's exit status", 100).then(
+        (status) => status.trim(),
+        () => null,
+      );
     },
     async close() {
       await term.kill();

@@ -1,7 +1,8 @@
 /**
  * Reads the messages of the real Citadel 902 MIGR export in ../shared (not part of this repo,
- * so tests that need it are skipped when it is absent).
+ * so tests that need it skip where it is absent, and fail in CI).
  */
+import { sharedFile } from "../_helpers.ts";
 
 /** One `<message>` of the export: its number and the exact text between the msg_text tags. */
 export interface ExportedMessage {
@@ -9,26 +10,17 @@ export interface ExportedMessage {
   text: string;
 }
 
-const EXPORT_URL = new URL(
-  "../../../shared/fixtures/real-citadel-902/small/migr-export.xml",
-  import.meta.url,
-);
+const EXPORT = sharedFile("fixtures/real-citadel-902/small/migr-export.xml");
 
-function exportExists(): boolean {
-  try {
-    return Deno.statSync(EXPORT_URL).isFile;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether the export is present; warns once when it is not, so a skip is never silent. */
-export const haveExport: boolean = exportExists();
-if (!haveExport) console.warn("skipping: ../shared fixtures absent");
+/**
+ * Whether the tests that read the export run: false only where ../shared is absent outside
+ * CI (sharedFile has said so); in CI they run and fail if the file is missing.
+ */
+export const haveExport: boolean = EXPORT !== null;
 
 /** Every message of the export, in document order. */
 export function readExportedMessages(): ExportedMessage[] {
-  const xml = Deno.readTextFileSync(EXPORT_URL);
+  const xml = Deno.readTextFileSync(EXPORT!);
   const found: ExportedMessage[] = [];
   // Not an XML parser on purpose: the 902 export is not well-formed XML (a stray <progress>
   // follows the root) and msg_text must be taken verbatim, CRLFs included.

@@ -57,6 +57,7 @@ Deno.test("way back: exported passwords never log in; --passwords sets chosen on
     // password (the export does not carry it).
     r = await runCli("import", "--migr", xmlPath, "--data", join(root, "back"));
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`; ${users} accounts came without a password`));
     let back = await Store.open(join(root, "back"));
     let srv = startServer(back);
     try {

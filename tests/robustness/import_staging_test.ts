@@ -7,21 +7,13 @@ import { join } from "node:path";
 import { writeMigrDocument } from "../../bench/import.ts";
 import { processStart } from "../../src/app/staging.ts";
 import { runCli } from "../_helpers.ts";
+import { waitFor } from "./_helpers.ts";
 import { scratch } from "./_import.ts";
 
 async function stagingDirs(dir: string): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir(dir)) if (e.name.includes(".staging-")) out.push(e.name);
   return out.sort();
-}
-
-/** Polls `check` every 20 ms until it holds or `ms` pass. */
-async function waitFor(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!await check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 Deno.test({
@@ -39,7 +31,7 @@ Deno.test({
         stdout: "null",
         stderr: "null",
       }).spawn();
-      await waitFor(async () => (await stagingDirs(s.dir)).length > 0, 60_000, "staging dir");
+      await waitFor("a staging dir", async () => (await stagingDirs(s.dir)).length > 0, 60);
       child.kill("SIGKILL");
       await child.status;
       const left = await stagingDirs(s.dir);

@@ -4,7 +4,10 @@ import { newMessage, serializeMessage } from "../../src/message/message.ts";
 import { getMessage, postMessage } from "../../src/store/messages.ts";
 import { listRoomFiles, readRoomFile, roomFileOp } from "../../src/store/room_files.ts";
 import { createRoom, getRoom, roomMessages } from "../../src/store/rooms.ts";
-import { compareKeys, INLINE_MAX } from "../../src/store/store.ts";
+import { MUTATIONS_MAX } from "../../src/store/commit.ts";
+import { INLINE_MAX } from "../../src/store/store.ts";
+import { compareKeys } from "../../src/wire/record_key.ts";
+import { replaceValue } from "./_damage.ts";
 import { TABLE_NAMES } from "../../src/store/tables.ts";
 import { checkPassword, createUser, getUser, getUserByNumber } from "../../src/store/users.ts";
 import { fixtureStore, tempStore } from "../_helpers.ts";
@@ -94,7 +97,7 @@ Deno.test("atomicity: a post that fails leaves nothing half-written", async () =
       assert.equal((await store.stats(t)).count, 0);
     }
     // A commit over KV's limits is refused whole, before anything is written.
-    const many = Array.from({ length: 200 }, (_, i) => put(`k${i}`, "v"));
+    const many = Array.from({ length: MUTATIONS_MAX + 1 }, (_, i) => put(`k${i}`, "v"));
     await assert.rejects(store.write(many), (e: CtdlError) => e.code === 511);
     assert.equal((await store.stats("config")).count, 0);
     // A bad key is refused whole too, even after good ops in the same commit.
@@ -212,9 +215,22 @@ Deno.test("users: indexed by name and number, password kept as a salted hash", a
 Deno.test("fixture: every table has records, and counters match a full recount", async () => {
   const { store, cleanup } = await fixtureStore();
   try {
-    for (const t of TABLE_NAMES) assert.ok((await store.stats(t)).count > 0, `table ${t} is empty`);
-    const verified = await store.verify();
-    assert.equal(verified.length, TABLE_NAMES.length);
+    const kept = [];
+    for (const t of TABLE_NAMES) {
+      const stats = await store.stats(t);
+      assert.ok(stats.count > 0, `table ${t} is empty`);
+      // An independent recount: every record listed, its bytes added up.
+      let count = 0;
+      let bytes = 0;
+      for await (const rec of store.list(t)) {
+        count++;
+        bytes += rec.value.length;
+      }
+      assert.deepEqual([stats.count, stats.bytes], [count, bytes], `table ${t}: counters`);
+      kept.push(stats);
+    }
+    // verify recomputes every hash and digest and returns the counters it checked.
+    assert.deepEqual(await store.verify(), kept);
   } finally {
     await cleanup();
   }
@@ -229,8 +245,7 @@ Deno.test("verify: a corrupt record is named by table and key", async () => {
       value: enc.encode('{"flags":1,"name":"F","refcount":0,"ep_mode":0,"ep_value":0}'),
     }]);
     await store.verify();
-    const entry = (await store.kv.get<Record<string, unknown>>(["r", "floors", 1])).value!;
-    await store.kv.set(["r", "floors", 1], { ...entry, v: enc.encode('{"flags":"x"}') });
+    await replaceValue(store.kv, ["r", "floors", 1], enc.encode('{"flags":"x"}'));
     await assert.rejects(store.verify(), (e: Error) => /table floors, key \[1\]/.test(e.message));
   } finally {
     await cleanup();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { newMessage } from "../../src/message/message.ts";
 import { runPull, runVerify } from "../../src/client/run_pull.ts";
-import { TransferError } from "../../src/client/bulk_reader.ts";
+import { TransferError } from "../../src/client/transfer_error.ts";
 import { configOp } from "../../src/store/control.ts";
 import { deleteFromRoom, postMessage } from "../../src/store/messages.ts";
 import { roomFileOp } from "../../src/store/room_files.ts";
@@ -184,7 +184,12 @@ Deno.test("pull: a duplicate written locally is repaired by a full copy", async 
     await dst.store.write([configOp("c_nodename", "drifted"), configOp("c_extra", "x")]);
     const reports = await runPull(dst.store, creds(address));
     const config = reports.find((r) => r.table === "config")!;
+    assert.equal(config.action, "full", "the drifted table was copied anew");
+    assert.equal(config.records, (await src.store.stats("config")).count, "every record came");
     assert.equal(config.verified, true);
+    for (const r of reports.filter((r) => r.table !== "config")) {
+      assert.equal(r.action, "skipped", `${r.table} did not drift`);
+    }
     assert.deepEqual(await compareStores(src.store, dst.store), []);
   } finally {
     await server.stop(2);

@@ -4,18 +4,11 @@ import { runPull } from "../../src/client/run_pull.ts";
 import { CitadelClient } from "../../src/client/connection.ts";
 import { compareStores } from "../../src/tools/compare.ts";
 import { fixtureStore, startServer, tempStore } from "../_helpers.ts";
+import { openssl } from "../_openssl.ts";
 
 /** A throw-away CA and a certificate for 127.0.0.1 signed by it, made with openssl. */
 async function testCertificates(dir: string): Promise<{ ca: string; cert: string; key: string }> {
-  const run = async (...args: string[]) => {
-    const out = await new Deno.Command("openssl", {
-      args,
-      cwd: dir,
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  };
+  const run = (...args: string[]) => openssl(dir, ...args);
   await run(
     "req",
     "-x509",
@@ -81,9 +74,9 @@ Deno.test("TLS listener: a pull over TLS gives an identical store; plain TCP is 
     assert.ok(reports.every((r) => r.verified));
     assert.deepEqual(await compareStores(src.store, dst.store), []);
     await assert.rejects(
-      CitadelClient.connect(address, { greetingSeconds: 1 }),
-      /no greeting within 1 s/,
-      "a plain client gets no greeting",
+      CitadelClient.connect(address, { tlsProbeSeconds: 1 }),
+      /speaks TLS on this port; add --tls/,
+      "a plain client is told the port speaks TLS",
     );
   } finally {
     await server.stop(2);

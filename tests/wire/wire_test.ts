@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { concat } from "../../src/wire/bytes.ts";
 import { BlockReader, LineTooLongError, UnexpectedEofError } from "../../src/wire/block_reader.ts";
 import { BufferedWriter } from "../../src/wire/buffered_writer.ts";
 import { ChunkError, ChunkWriter, readFrame } from "../../src/wire/chunks.ts";
@@ -22,15 +23,7 @@ function streamOf(...pieces: (string | Uint8Array)[]): ReadableStream<Uint8Array
 function sink() {
   const parts: Uint8Array[] = [];
   const stream = new WritableStream<Uint8Array>({ write: (c) => void parts.push(c.slice()) });
-  const bytes = () => {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  };
+  const bytes = () => concat(parts);
   return { writer: new BufferedWriter(stream), bytes };
 }
 

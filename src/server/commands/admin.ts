@@ -1,6 +1,9 @@
-import { CtdlError } from "../../errors.ts";
-import { configOp, readAllConfig, readConfig } from "../../store/control.ts";
+import { Code, CtdlError } from "../../errors.ts";
+import { configOp, readAllConfig, readConfig, readCounter } from "../../store/control.ts";
+import { atol } from "../args.ts";
+import { aideNotice } from "../post_message.ts";
 import type { Op } from "../../store/store.ts";
+import { subVerbs } from "../dispatch.ts";
 import type { CommandTable, Session } from "../session.ts";
 
 /**
@@ -60,15 +63,15 @@ export const CONF_POSITIONS: readonly string[] = [
   "c_journal_dest",
   "c_default_cal_zone",
   "c_pftcpdict_port", // 50
-  "",
+  "c_managesieve_port",
   "c_auth_mode",
-  "",
-  "",
-  "", // 55
-  "",
+  "c_funambol_host",
+  "c_funambol_port",
+  "c_funambol_source", // 55
+  "c_funambol_auth",
   "c_rbl_at_greeting",
-  "",
-  "",
+  "c_master_user",
+  "c_master_pass",
   "c_pager_program", // 60
   "c_imap_keep_from",
   "c_xmpp_c2s_port",
@@ -83,11 +86,44 @@ export const CONF_POSITIONS: readonly string[] = [
   "c_nntps_port",
 ];
 
+/**
+ * How CONF GET prints each position, as 902 does: text values print `(null)` when unset,
+ * numbers print atoi() of the value (0 when unset), and retired positions print a constant
+ * ("xxx", or 1).
+ */
+const TEXT_POSITIONS = new Set([
+  0,
+  1,
+  2,
+  9,
+  10,
+  12,
+  13,
+  18,
+  32,
+  34,
+  35,
+  36,
+  37,
+  48,
+  49,
+  53,
+  55,
+  56,
+  58,
+  59,
+  60,
+]);
+const CONSTANT_POSITIONS = new Map([[3, "xxx"], [15, "xxx"], [30, "1"], [44, "1"]]);
+
+/** The config table also holds CONF PUTSYS stanzas, under this prefix (never a c_ key). */
+const SYSCONFIG = "sysconfig/";
+
 /** A config key a client may name: no separators, no line breaks, not too long. */
 function configKey(raw: string | undefined): string {
   const key = (raw ?? "").trim();
   if (!/^[A-Za-z0-9_.\-]{1,64}$/.test(key)) {
-    throw new CtdlError(512, "A configuration key name is required.");
+    throw new CtdlError(Code.ILLEGAL_VALUE, "A configuration key name is required.");
   }
   return key;
 }
@@ -99,68 +135,106 @@ function changedOps(current: Map<string, string>, values: [string, string][]): O
     .map(([key, value]) => configOp(key, value));
 }
 
+/** Position `i` of CONF GET as 902 prints it from `config`. */
+function shownValue(config: Map<string, string>, i: number): string {
+  const fixed = CONSTANT_POSITIONS.get(i);
+  if (fixed !== undefined) return fixed;
+  const value = config.get(CONF_POSITIONS[i]);
+  if (TEXT_POSITIONS.has(i)) return value ?? "(null)";
+  return String(atol(value));
+}
+
 async function confGet(s: Session): Promise<void> {
   const config = await readAllConfig(s.server.store);
-  await s.listing(
-    "Configuration...",
-    CONF_POSITIONS.map((key) => (key === "" ? "" : config.get(key) ?? "")),
-  );
+  await s.listing("Configuration...", CONF_POSITIONS.map((_, i) => shownValue(config, i)));
 }
 
 async function confSet(s: Session): Promise<void> {
   // Refuse before 400: once the client has sent its lines, only silence may follow.
   s.server.store.writeGuard?.();
-  await s.reply("400 Send configuration...");
-  await s.out.flush();
+  await s.reply(`${Code.SEND_LISTING} Send configuration...`);
   const lines = await s.readListing(1000);
+  const store = s.server.store;
+  const config = await readAllConfig(store);
   const values: [string, string][] = [];
-  // A short list leaves the later positions unchanged; unused positions are ignored.
+  // A short list leaves the later positions unchanged; unused positions are ignored. Every
+  // other position is written, as 902 writes it, except a "(null)" said back for an unset
+  // text setting (902 would store those six letters).
   lines.forEach((line, i) => {
     const key = CONF_POSITIONS[i];
-    if (key) values.push([key, line]);
+    if (!key) return;
+    if (line === "(null)" && TEXT_POSITIONS.has(i) && !config.has(key)) return;
+    values.push([key, line]);
   });
-  const store = s.server.store;
-  const ops = changedOps(await readAllConfig(store), values);
+  const ops = changedOps(config, values);
   if (ops.length > 0) await store.write(ops);
+  await aideNotice(
+    s,
+    "Citadel Configuration Manager Message",
+    `The global system configuration has been edited by ${s.requireUser().fullname}.`,
+  );
   // Like Citadel, nothing is sent after the client's 000.
 }
 
 /** Site configuration: CONF GET|SET (positional) and GETVAL|PUTVAL|LISTVAL (by key). */
 export const adminCommands: CommandTable = {
-  CONF: {
-    access: "aide",
-    async run(s, args) {
-      const sub = (args[0] ?? "").trim().toUpperCase();
-      switch (sub) {
-        case "GET":
-          return await confGet(s);
-        case "SET":
-          return await confSet(s);
-        case "GETVAL": {
-          const key = configKey(args[1]);
-          return await s.reply(`200 ${await readConfig(s.server.store, key)}|`);
-        }
-        case "PUTVAL": {
-          const key = configKey(args[1]);
-          if (args.length < 3) throw new CtdlError(512, "CONF PUTVAL takes key|value");
-          // The value is everything after the key: a `|` in it is kept, not cut.
-          const value = args.slice(2).join("|");
-          const store = s.server.store;
-          const ops = changedOps(await readAllConfig(store), [[key, value]]);
-          if (ops.length > 0) await store.write(ops);
-          else s.server.store.writeGuard?.();
-          return await s.reply("200 OK");
-        }
-        case "LISTVAL": {
-          const config = await readAllConfig(s.server.store);
-          return await s.listing(
-            "all configuration variables",
-            [...config.entries()].map(([k, v]) => `${k}|${v}`),
-          );
-        }
-        default:
-          throw new CtdlError(512, "Illegal option(s) specified.");
+  CONF: subVerbs("aide", {
+    GET: confGet,
+    SET: confSet,
+    async GETVAL(s, args) {
+      const key = configKey(args[0]);
+      const value = await s.server.store.get("config", [key]);
+      if (value === null) return await s.reply(`${Code.ERROR} |`);
+      await s.reply(`${Code.OK} ${await readConfig(s.server.store, key)}|`);
+    },
+    async PUTVAL(s, args) {
+      if (args.length < 2) throw new CtdlError(Code.ERROR, "name and value required");
+      const key = configKey(args[0]);
+      // The value is everything after the key: a `|` in it is kept, not cut.
+      const value = args.slice(1).join("|");
+      const store = s.server.store;
+      const ops = changedOps(await readAllConfig(store), [[key, value]]);
+      if (ops.length > 0) await store.write(ops);
+      else s.server.store.writeGuard?.();
+      await s.reply(`${Code.OK} setting '${key}' to '${value}'`);
+    },
+    async LISTVAL(s) {
+      const store = s.server.store;
+      const values = [...await readAllConfig(store)].filter(([k]) => !k.startsWith(SYSCONFIG));
+      // 902 keeps its control record's counters among the config variables.
+      for (const c of ["MMflags", "MMhighest", "MMnextroom", "MMnextuser"] as const) {
+        values.push([c, String(await readCounter(store, c))]);
       }
+      values.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      await s.listing("all configuration variables", values.map(([k, v]) => `${k}|${v}`));
+    },
+    async GETSYS(s, args) {
+      const name = args[0] ?? "";
+      const text = await s.server.store.get("config", [SYSCONFIG + name]);
+      if (text === null) throw new CtdlError(Code.ILLEGAL_VALUE, "No such configuration.");
+      const body = new TextDecoder().decode(text).replace(/\n$/, "");
+      await s.listing(name, body === "" ? [] : body.split("\n"));
+    },
+    async PUTSYS(s, args) {
+      const name = args[0] ?? "";
+      s.server.store.writeGuard?.();
+      await s.reply(`${Code.SEND_LISTING} ${name}`);
+      const lines = await s.readListing(100_000);
+      await s.server.store.write([configOp(SYSCONFIG + name, lines.map((l) => l + "\n").join(""))]);
+    },
+  }, () => "Illegal option(s) specified."),
+  GVDN: {
+    access: "user",
+    async run(s) {
+      // The site's own domain, then the internet config's local domains (902's cmd_gvdn).
+      const store = s.server.store;
+      const domains = [await readConfig(store, "c_fqdn", "localhost")];
+      const cfg = await store.get("config", [SYSCONFIG + "application/x-citadel-internet-config"]);
+      for (const line of new TextDecoder().decode(cfg ?? new Uint8Array()).split("\n")) {
+        const [domain, kind] = line.split("|");
+        if (domain && (kind === "localhost" || kind === "directory")) domains.push(domain);
+      }
+      await s.listing("Valid Domains", [...new Set(domains)]);
     },
   },
 };

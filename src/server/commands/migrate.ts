@@ -1,8 +1,23 @@
 import { Code, CtdlError } from "../../errors.ts";
+import { AxLevel } from "../../store/users.ts";
 import { log } from "../../log.ts";
-import type { CommandTable } from "../session.ts";
+import { subVerbs } from "../dispatch.ts";
+import type { Command, CommandTable } from "../session.ts";
 
 const encoder = new TextEncoder();
+
+/** 902 serves MIGR to internal programs only, and tells users so; ctdlsync to Aides too. */
+function aideBeyondUsers(inner: Command): Command {
+  return {
+    access: "user",
+    run(s, args, raw) {
+      if (s.requireUser().axlevel < AxLevel.AIDE) {
+        throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "This is not a user-level command.");
+      }
+      return inner.run(s, args, raw);
+    },
+  };
+}
 
 /**
  * MIGR: Citadel's XML migration. `MIGR export` streams the whole store as the document a
@@ -15,26 +30,23 @@ const encoder = new TextEncoder();
  * store, which a running server cannot do under its sessions; `ctdlsync import` does it offline.
  */
 export const migrateCommands: CommandTable = {
-  MIGR: {
-    access: "aide",
-    async run(s, args) {
-      const sub = (args[0] ?? "").trim().toLowerCase();
-      if (sub === "import") {
-        throw new CtdlError(
-          530,
-          "MIGR import is not available over the wire; stop the server and run " +
-            "'ctdlsync import --migr FILE --data DIR'",
-        );
-      }
-      if (sub !== "export") throw new CtdlError(Code.ILLEGAL_VALUE, "illegal command");
+  MIGR: aideBeyondUsers(subVerbs("user", {
+    import() {
+      throw new CtdlError(
+        Code.CMD_NOT_SUPPORTED,
+        "MIGR import is not available over the wire; stop the server and run " +
+          "'ctdlsync import --migr FILE --data DIR'",
+      );
+    },
+    async export(s) {
       const exporter = s.server.options.migrExport;
       if (!exporter) {
         throw new CtdlError(Code.CMD_NOT_SUPPORTED, "MIGR export is not available here");
       }
-      await s.reply("100 Exporting all Citadel databases.");
+      await s.reply(`${Code.LISTING_FOLLOWS} Exporting all Citadel databases.`);
       try {
         for await (const piece of exporter(s.server.store)) {
-          await s.out.write(encoder.encode(piece));
+          await s.sendBytes(encoder.encode(piece));
         }
       } catch (e) {
         // The listing has begun, so no error line may follow; the reader sees a document
@@ -43,5 +55,5 @@ export const migrateCommands: CommandTable = {
       }
       await s.reply("000");
     },
-  },
+  }, () => "illegal command")),
 };

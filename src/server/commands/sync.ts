@@ -1,5 +1,8 @@
-import { CtdlError } from "../../errors.ts";
-import { decodeKey, digestHex, encodeKey, type KeyPart, recordHash } from "../../store/_hash.ts";
+import { Code, CtdlError } from "../../errors.ts";
+import { AxLevel } from "../../store/users.ts";
+import { addToDigest, digestHex } from "../../wire/digest.ts";
+import { recordHash } from "../../wire/record_hash.ts";
+import { decodeKey, encodeKey, type KeyPart } from "../../wire/record_key.ts";
 import type { Change, Store } from "../../store/store.ts";
 import {
   isTableName,
@@ -8,10 +11,11 @@ import {
   type TableName,
   TABLES,
 } from "../../store/tables.ts";
-import { ChunkWriter } from "../../wire/chunks.ts";
-import { fromHex } from "../../wire/hex.ts";
 import { encodeRecord } from "../../wire/record_stream.ts";
+import { subVerbs } from "../dispatch.ts";
 import type { CommandTable, Session } from "../session.ts";
+import { followFeed } from "../follow_feed.ts";
+import { isUserSyncTarget, runUserSync } from "./sync_user.ts";
 
 /** The info line for one table: `table|count|digest|stamp|bytes`. */
 async function infoLine(store: Store, table: TableName): Promise<string> {
@@ -20,7 +24,12 @@ async function infoLine(store: Store, table: TableName): Promise<string> {
 }
 
 function parseKeyArg(table: TableName, hex: string | undefined): KeyPart[] {
-  const bytes = hex === undefined ? null : fromHex(hex);
+  let bytes: Uint8Array | null = null;
+  try {
+    if (hex !== undefined) bytes = Uint8Array.fromHex(hex);
+  } catch {
+    // not even-length hex: refused below
+  }
   if (!bytes || bytes.length === 0) {
     throw new CtdlError(512, "key must be the hex of the key's JSON text");
   }
@@ -45,6 +54,7 @@ async function bulk(
   table: TableName,
   action: string,
   records: AsyncIterable<Change>,
+  extraHeader: string[] = [],
 ): Promise<void> {
   const store = s.server.store;
   const stamp = await store.stamp();
@@ -52,14 +62,16 @@ async function bulk(
   await s.reply(`table=${table}`);
   await s.reply(`stamp=${stamp}`);
   await s.reply(`storeid=${store.id}`);
-  const chunks = new ChunkWriter(s.out);
+  for (const line of extraHeader) await s.reply(line);
+  const chunks = s.chunkWriter();
   let n = 0;
   let digest = 0n;
   try {
     for await (const rec of records) {
       const key = encodeKey(rec.key);
       await chunks.write(encodeRecord({ key, value: rec.value, stamp: rec.stamp }));
-      if (rec.value) digest = BigInt.asUintN(64, digest + recordHash(key, rec.value));
+      // The store keeps each record's hash: the reply digest reuses it.
+      if (rec.value) digest = addToDigest(digest, rec.hash ?? recordHash(key, rec.value));
       n++;
     }
     await chunks.end();
@@ -76,65 +88,99 @@ async function bulk(
 
 async function* asChanges(store: Store, table: TableName, opts: { after?: KeyPart[] }) {
   for await (const r of store.list(table, opts)) {
-    yield { key: r.key, value: r.value, stamp: r.stamp };
+    yield { key: r.key, value: r.value, stamp: r.stamp, hash: r.hash };
   }
 }
 
 /**
  * `SYNC <table>|<action>[|arg]`: the sync source. Actions: info, getall, range|<key hex>
  * (records after a key: resume of getall), since|<stamp> (changes and tombstones after a
- * stamp), get|<key hex>. `SYNC all|info` lists every table's info line.
+ * stamp), get|<key hex>. `SYNC all|info` lists every table's info line; `SYNC all|follow`
+ * is the live change feed (../follow_feed.ts).
  */
-export const syncCommands: CommandTable = {
-  SYNC: {
-    access: "aide",
-    async run(s, args) {
-      const [name, action, arg] = args;
+const tableSync = subVerbs(
+  "aide",
+  {
+    async info(s, [name]) {
       const store = s.server.store;
-      if (!name || !action) throw new CtdlError(512, "usage: SYNC <table>|<action>[|<argument>]");
-      if (name === "all" && action === "info") {
+      if (name === "all") {
         const lines = [];
         for (const t of TABLE_NAMES) lines.push(await infoLine(store, t));
         await s.listing(`${store.id}|${await store.stamp()}`, lines);
         return;
       }
-      if (!isTableName(name)) throw new CtdlError(512, `unknown table '${name}'`);
-      switch (action) {
-        case "info":
-          await s.reply(`200 ${await infoLine(store, name)}|${store.id}`);
-          return;
-        case "getall":
-          await bulk(s, name, action, asChanges(store, name, {}));
-          return;
-        case "range": {
-          const after = parseKeyArg(name, arg);
-          await bulk(s, name, action, asChanges(store, name, { after }));
-          return;
-        }
-        case "since": {
-          if (!arg || !/^\d{1,16}$/.test(arg)) {
-            throw new CtdlError(512, "since takes a stamp (a number)");
-          }
-          await bulk(s, name, action, store.changes(name, Number(arg)));
-          return;
-        }
-        case "get": {
-          const key = parseKeyArg(name, arg);
-          const value = await store.get(name, key);
-          const one = value ? [{ key, value, stamp: 0 }] : [];
-          await bulk(
-            s,
-            name,
-            action,
-            (async function* () {
-              yield* one;
-            })(),
-          );
-          return;
-        }
-        default:
-          throw new CtdlError(512, `unknown action '${action}' (info, getall, range, since, get)`);
+      await s.reply(`200 ${await infoLine(store, table(name))}|${store.id}`);
+    },
+    async follow(s, [name, since, heartbeat]) {
+      if (name !== "all") {
+        throw new CtdlError(512, "follow covers every table: SYNC all|follow|<stamp>");
       }
+      await followFeed(s, since, heartbeat);
+    },
+    async getall(s, [name]) {
+      const t = table(name);
+      await bulk(s, t, "getall", asChanges(s.server.store, t, {}));
+    },
+    async range(s, [name, arg]) {
+      const t = table(name);
+      const after = parseKeyArg(t, arg);
+      await bulk(s, t, "range", asChanges(s.server.store, t, { after }));
+    },
+    async since(s, [name, arg]) {
+      const t = table(name);
+      if (!arg || !/^\d{1,16}$/.test(arg)) {
+        throw new CtdlError(512, "since takes a stamp (a number)");
+      }
+      await bulk(s, t, "since", s.server.store.changes(t, Number(arg)));
+    },
+    async get(s, [name, arg]) {
+      const t = table(name);
+      const key = parseKeyArg(t, arg);
+      const value = await s.server.store.get(t, key);
+      const one = value ? [{ key, value, stamp: 0 }] : [];
+      await bulk(
+        s,
+        t,
+        "get",
+        (async function* () {
+          yield* one;
+        })(),
+      );
+    },
+  },
+  syncUnknown,
+  1,
+);
+
+/**
+ * `SYNC user|...` (sync_user.ts) is for every logged-in user, over the rooms they may read;
+ * the table actions stay Aide-only.
+ */
+export const syncCommands: CommandTable = {
+  SYNC: {
+    access: "user",
+    async run(s, args, raw) {
+      if (isUserSyncTarget(args[0])) {
+        return await runUserSync(s, args, (s, a, recs, h) => bulk(s, "messages", a, recs, h));
+      }
+      if (s.requireUser().axlevel < AxLevel.AIDE) {
+        throw new CtdlError(Code.HIGHER_ACCESS_REQUIRED, "This command requires Admin access.");
+      }
+      await tableSync.run(s, args, raw);
     },
   },
 };
+
+/** The 512 text for a SYNC without a known action. */
+function syncUnknown(action: string): string {
+  return action === ""
+    ? "usage: SYNC <table>|<action>[|<argument>]"
+    : `unknown action '${action}' (info, getall, range, since, get, follow)`;
+}
+
+/** The table a SYNC names; 512 for anything else. */
+function table(name: string | undefined): TableName {
+  if (!name) throw new CtdlError(512, "usage: SYNC <table>|<action>[|<argument>]");
+  if (!isTableName(name)) throw new CtdlError(512, `unknown table '${name}'`);
+  return name;
+}

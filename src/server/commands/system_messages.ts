@@ -1,4 +1,6 @@
-import { CtdlError } from "../../errors.ts";
+import { fromBinaryString, utf8ToBinary } from "../../message/binary_string.ts";
+import { escapeListingLine } from "../../message/render.ts";
+import { Code, CtdlError } from "../../errors.ts";
 import { readAllConfig } from "../../store/control.ts";
 import {
   expandMacros,
@@ -24,11 +26,22 @@ export async function macroValues(s: Session): Promise<Record<string, string>> {
   };
 }
 
-/** Names of system messages: no path separators, as Citadel turns `/` into `.`. */
-function messageName(raw: string): string {
+/** Where 902 says system messages are: `<home>/messages/` (the folder of the store here). */
+function messagePath(s: Session, name: string): string {
+  return `${s.server.store.path.replace(/\/[^/]*$/, "")}/messages//${name}`;
+}
+
+/**
+ * Names of system messages: no path separators, as Citadel turns `/` into `.`. An empty
+ * name gets 902's answer (its directory cannot be opened as a message).
+ */
+function messageName(s: Session, raw: string, emptyCode = 510): string {
   const name = raw.trim().replace(/\//g, ".");
-  if (name === "" || name.length > 64 || name.startsWith(".")) {
-    throw new CtdlError(512, "bad message name");
+  if (name === "") {
+    throw new CtdlError(emptyCode, `Cannot open '${messagePath(s, "")}': Is a directory`);
+  }
+  if (name.length > 64 || name.startsWith(".")) {
+    throw new CtdlError(Code.ILLEGAL_VALUE, "bad message name");
   }
   return name;
 }
@@ -40,27 +53,39 @@ export const systemMessageCommands: CommandTable = {
     async run(s, _args, raw) {
       if (raw.trim() === "?") {
         const names = await listSystemMessages(s.server.store);
-        await s.listing("Available messages:", names.map((n) => ` ${n}`));
+        await s.listing("?", names.map((n) => ` ${n}`));
         return;
       }
-      const name = messageName(raw);
+      // 902 answers MESG with no name as a file it cannot open (571, not a server fault).
+      const name = messageName(s, raw, 571);
       const text = await getSystemMessage(s.server.store, name);
-      if (text === null) throw new CtdlError(571, `Cannot open ${name}`);
-      const body = expandMacros(text, await macroValues(s)).replace(/\n$/, "");
+      if (text === null) {
+        throw new CtdlError(
+          571,
+          `Cannot open '${messagePath(s, name)}': No such file or directory`,
+        );
+      }
+      // The stored bytes go out as they are (no UTF-8 round trip, as ENT0 and MSG0); only
+      // the macro values, which are text, are written in UTF-8.
+      const values = Object.fromEntries(
+        Object.entries(await macroValues(s)).map(([k, v]) => [k, utf8ToBinary(v)]),
+      );
+      const body = expandMacros(text, values).replace(/\n$/, "");
       // A body line of exactly "000" would end the listing early for every client.
-      await s.listing(name, body.split("\n").map((l) => (l === "000" ? "000 " : l)));
+      await s.binaryListing(name, body.split("\n").map(escapeListingLine));
     },
   },
   EMSG: {
     access: "aide",
     async run(s, _args, raw) {
-      const name = messageName(raw);
+      const name = messageName(s, raw);
       // Refuse before 400: once the client has sent its text, only silence may follow.
       s.server.store.writeGuard?.();
-      await s.reply(`400 ${name}`);
-      await s.out.flush();
-      const lines = await s.readListing();
-      await s.server.store.write([systemMessageOp(name, lines.map((l) => l + "\n").join(""))]);
+      await s.reply(`${Code.SEND_LISTING} ${messagePath(s, name)}`);
+      // Stored as the bytes sent (a banner in Latin-1 stays Latin-1).
+      const lines = await s.readText({ binary: true });
+      const text = fromBinaryString(lines.map((l) => l + "\n").join(""));
+      await s.server.store.write([systemMessageOp(name, text)]);
       // Like Citadel, nothing is sent after the client's 000.
     },
   },

@@ -1,15 +1,7 @@
 import { AGUP_FIELDS, wireFields } from "../../schema/wire_orders.ts";
-import { CtdlError } from "../../errors.ts";
-import { readConfig, readCounter } from "../../store/control.ts";
-import {
-  createRoom,
-  getRoom,
-  getVisit,
-  mailboxName,
-  RoomFlag,
-  roomMessages,
-  View,
-} from "../../store/rooms.ts";
+import { Code, CtdlError } from "../../errors.ts";
+import { ControlFlag, readConfig, readCounter } from "../../store/control.ts";
+import { getVisit, roomMessages } from "../../store/rooms.ts";
 import { isSeen, parseSeen } from "../../store/seen_set.ts";
 import type { Op, Store } from "../../store/store.ts";
 import type { User } from "../../store/tables.ts";
@@ -24,12 +16,16 @@ import {
   userKey,
   userOps,
 } from "../../store/users.ts";
-import { enterBaseRoom, mailboxOwner } from "../access.ts";
+import { enterBaseRoom } from "../access.ts";
+import { getMailbox } from "../mailbox.ts";
+import { userAddress } from "../addresses.ts";
+import { intOr } from "../args.ts";
+import { aideNotice } from "../post_message.ts";
+import { defaultCard, saveCard } from "../registration_card.ts";
+import { createPersonalRooms } from "../personal_rooms.ts";
+import { ownAddress } from "../addresses.ts";
 import type { CommandTable } from "../session.ts";
-import { checkSingleUser, completeLogin } from "./login.ts";
-
-/** Citadel's MM_VALID control flag: some users wait for validation. */
-const MM_VALID = 4;
+import { checkSingleUser, completeLogin } from "../login_flow.ts";
 
 /**
  * Citadel's strproc() for user names: control and non-ASCII characters become blanks,
@@ -44,34 +40,9 @@ export function strproc(name: string): string {
   return out.replace(/[!@_,%|]/g, "").replace(/ +/g, " ").trim();
 }
 
-/** An integer argument; `fallback` when absent or empty, 512 when it is not a number. */
-function intArg(v: string | undefined, what: string, fallback: number): number {
-  if (v === undefined || v.trim() === "") return fallback;
-  if (!/^-?\d{1,15}$/.test(v.trim())) throw new CtdlError(512, `${what} must be a number`);
-  return Number(v.trim());
-}
-
-/**
- * The personal rooms Citadel's create_user makes for every new account: Mail, Sent Items,
- * Trash and Drafts, in the user's own namespace.
- */
-async function createPersonalRooms(store: Store, user: User): Promise<void> {
-  const rooms: [string, number][] = [
-    ["Mail", View.MAILBOX],
-    ["Sent Items", View.MAILBOX],
-    ["Trash", View.MAILBOX],
-    ["Drafts", 9 /* VIEW_DRAFTS */],
-  ];
-  for (const [name, view] of rooms) {
-    const full = mailboxName(user.usernum, name);
-    if (await getRoom(store, full)) continue;
-    await createRoom(store, {
-      name: full,
-      flags: RoomFlag.INUSE | RoomFlag.MAILBOX,
-      defaultview: view,
-    });
-  }
-}
+/** The flags 902 gives a new account: last-old, disappearing prompts, paginator, floors. */
+const NEW_USER_FLAGS = UserFlag.LASTOLD | UserFlag.DISAPPEAR | UserFlag.PAGINATOR |
+  UserFlag.FLOORS;
 
 /** Rewrites one user record (read-modify-write in one commit); 570 if the user is gone. */
 async function updateUser(
@@ -82,7 +53,7 @@ async function updateUser(
   let result: User | undefined;
   await store.update(async (r) => {
     const user = await getUser(r, name);
-    if (!user) throw new CtdlError(570, "No such user.");
+    if (!user) throw new CtdlError(Code.NO_SUCH_USER, "No such user.");
     result = change(user);
     return { ops: userOps(result) };
   });
@@ -96,7 +67,7 @@ function purgeOps(user: User): Op[] {
 
 /** New messages in the user's own Mail room (CHEK's first field). */
 async function newMailCount(store: Store, user: User): Promise<number> {
-  const mail = await getRoom(store, mailboxName(user.usernum, "Mail"));
+  const mail = await getMailbox(store, user.usernum, "Mail");
   if (!mail) return 0;
   const seen = parseSeen((await getVisit(store, mail, user.usernum)).seen);
   return (await roomMessages(store, mail.number)).filter((n) => !isSeen(seen, n)).length;
@@ -112,38 +83,50 @@ async function initialAxLevel(store: Store): Promise<number> {
 function userNameArg(raw: string | undefined): string {
   const name = strproc(raw ?? "");
   if (name === "" || userKey(name) === "") {
-    throw new CtdlError(542, "You must supply a user name.");
+    throw new CtdlError(Code.USERNAME_REQUIRED, "You must supply a user name.");
   }
   return name;
 }
 
-/** User commands: NEWU, SETP, CHEK, GETU, SETU, CREU, AGUP, ASUP, LIST, QUSR, RWHO. */
+/** User commands: NEWU, SETP, CHEK, GETU, SETU, CREU, AGUP, ASUP, LIST. */
 export const userCommands: CommandTable = {
   NEWU: {
     access: "any",
     async run(s, args) {
       const store = s.server.store;
       if ((await readConfig(store, "c_disable_newu", "0")) === "1") {
-        throw new CtdlError(560, "Self-service user account creation is disabled on this system.");
+        throw new CtdlError(
+          Code.NOT_HERE,
+          "Self-service user account creation is disabled on this system.",
+        );
       }
-      if (s.user) throw new CtdlError(541, "Already logged in.");
+      if (s.user) throw new CtdlError(Code.ALREADY_LOGGED_IN, "Already logged in.");
       const name = strproc(args[0] ?? "");
       if (["bbs", "new", "."].includes(name.toLowerCase())) {
-        throw new CtdlError(512, `'${name}' is an invalid login name.`);
+        throw new CtdlError(Code.ILLEGAL_VALUE, `'${name}' is an invalid login name.`);
       }
       if (name === "" || userKey(name) === "") {
-        throw new CtdlError(542, "You must supply a user name.");
+        throw new CtdlError(Code.USERNAME_REQUIRED, "You must supply a user name.");
       }
       checkSingleUser(s, name);
       const now = Math.floor(Date.now() / 1000);
       const user = await createUser(store, {
         fullname: name,
         axlevel: await initialAxLevel(store),
+        flags: NEW_USER_FLAGS,
         timescalled: 1,
         lastcall: now,
       }, "");
+      // 902 logs the new user in, then gives the account a registration card made from the
+      // name, saved (and counted as a post) in the user's own session.
+      await aideNotice(s, "User Creation Notice", `New user account <${name}> has been created.`);
+      s.user = user;
+      const fqdn = await readConfig(store, "c_fqdn", "localhost");
+      // 902 makes personal rooms at login; ctdlsync never writes on login (a pull's own
+      // login must not change what it pulls), so a new account gets them now.
       await createPersonalRooms(store, user);
-      await completeLogin(s, user);
+      await saveCard(s, user, defaultCard(user, ownAddress(user, fqdn)));
+      await completeLogin(s, s.user);
       await enterBaseRoom(s);
     },
   },
@@ -158,7 +141,7 @@ export const userCommands: CommandTable = {
         clear = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
         reply = `200 ${clear}`;
       } else if (clear === "") {
-        await s.reply("200 Password unchanged.");
+        await s.reply(`${Code.OK} Password unchanged.`);
         return;
       }
       const hash = await hashPassword(clear);
@@ -174,11 +157,11 @@ export const userCommands: CommandTable = {
       const regiscall = Number(await readConfig(store, "c_regiscall", "0")) || 0;
       const regis = regiscall !== 0 && !(user.flags & UserFlag.REGIS) ? 1 : 0;
       const vali = user.axlevel >= AxLevel.AIDE &&
-          ((await readCounter(store, "MMflags")) & MM_VALID)
+          ((await readCounter(store, "MMflags")) & ControlFlag.VALID)
         ? 1
         : 0;
-      const email = user.emailaddrs.split("|")[0]?.trim() ?? "";
-      await s.reply(`200 ${await newMailCount(store, user)}|${regis}|${vali}|${email}|`);
+      const email = await userAddress(store, user);
+      await s.reply(`${Code.OK} ${await newMailCount(store, user)}|${regis}|${vali}|${email}|`);
     },
   },
   GETU: {
@@ -186,19 +169,19 @@ export const userCommands: CommandTable = {
     async run(s) {
       const user = await s.refreshUser();
       // Width and height are fixed: Citadel stopped storing them long ago.
-      await s.reply(`200 80|24|${user.flags & US_USER_SET}|`);
+      await s.reply(`${Code.OK} 80|24|${user.flags & US_USER_SET}|`);
     },
   },
   SETU: {
     access: "user",
     async run(s, args) {
-      if (args.length < 3) throw new CtdlError(512, "Usage error.");
-      const flags = intArg(args[2], "flags", 0);
+      if (args.length < 3) throw new CtdlError(Code.ILLEGAL_VALUE, "Usage error.");
+      const flags = intOr(args[2], 0);
       s.user = await updateUser(s.server.store, s.requireUser().fullname, (u) => ({
         ...u,
         flags: (u.flags & ~US_USER_SET) | (flags & US_USER_SET),
       }));
-      await s.reply("200 Ok");
+      await s.reply(`${Code.OK} Ok`);
     },
   },
   CREU: {
@@ -209,10 +192,24 @@ export const userCommands: CommandTable = {
       const password = (args[1] ?? "").trim();
       const user = await createUser(
         store,
-        { fullname: name, axlevel: await initialAxLevel(store) },
+        {
+          fullname: name,
+          axlevel: await initialAxLevel(store),
+          flags: NEW_USER_FLAGS,
+          lastcall: Math.floor(Date.now() / 1000),
+        },
         password,
       );
+      const fqdn = await readConfig(store, "c_fqdn", "localhost");
+      // 902 makes personal rooms at login; ctdlsync never writes on login (a pull's own
+      // login must not change what it pulls), so a new account gets them now.
       await createPersonalRooms(store, user);
+      await saveCard(s, user, defaultCard(user, ownAddress(user, fqdn)));
+      await aideNotice(
+        s,
+        "User Creation Notice",
+        `A new user account <${name}> has been created by ${s.requireUser().fullname}.`,
+      );
       await s.reply(
         password !== ""
           ? `200 User '${user.fullname}' created and password set.`
@@ -224,7 +221,7 @@ export const userCommands: CommandTable = {
     access: "aide",
     async run(s, args) {
       const user = await getUser(s.server.store, (args[0] ?? "").trim());
-      if (!user) throw new CtdlError(570, "No such user.");
+      if (!user) throw new CtdlError(Code.NO_SUCH_USER, "No such user.");
       // Citadel sends the clear password here; we only keep a hash, so the field is empty
       // (and ASUP treats an empty one as "unchanged").
       await s.reply(`200 ${wireFields(user, AGUP_FIELDS, { password: "" }).join("|")}`);
@@ -238,16 +235,16 @@ export const userCommands: CommandTable = {
       const n = args.length;
       const password = n > 1 ? args[1] : "";
       const hash = password.trim() !== "" ? await hashPassword(password) : null;
-      const flags = n > 2 ? intArg(args[2], "flags", 0) : null;
-      const timescalled = n > 3 ? intArg(args[3], "timescalled", 0) : null;
-      const posted = n > 4 ? intArg(args[4], "posted", 0) : null;
-      const ax = n > 5 ? intArg(args[5], "axlevel", -1) : null;
-      const lastcall = n > 7 ? intArg(args[7], "lastcall", 0) : null;
-      const purgedays = n > 8 ? intArg(args[8], "purgedays", 0) : null;
+      const flags = n > 2 ? intOr(args[2], 0) : null;
+      const timescalled = n > 3 ? intOr(args[3], 0) : null;
+      const posted = n > 4 ? intOr(args[4], 0) : null;
+      const ax = n > 5 ? intOr(args[5], -1) : null;
+      const lastcall = n > 7 ? intOr(args[7], 0) : null;
+      const purgedays = n > 8 ? intOr(args[8], 0) : null;
       let deleted = false;
       await store.update(async (r) => {
         const user = await getUser(r, name);
-        if (!user) throw new CtdlError(570, "No such user.");
+        if (!user) throw new CtdlError(Code.NO_SUCH_USER, "No such user.");
         const u: User = { ...user };
         if (hash !== null) u.password = hash;
         if (flags !== null) u.flags = flags;
@@ -275,33 +272,6 @@ export const userCommands: CommandTable = {
         if (search !== "" && !u.fullname.toLowerCase().includes(search)) continue;
         lines.push(
           `${u.fullname}|${u.axlevel}|${u.usernum}|${u.lastcall}|${u.timescalled}|${u.posted}||`,
-        );
-      }
-      await s.listing("", lines);
-    },
-  },
-  QUSR: {
-    access: "any",
-    async run(s, _args, raw) {
-      const user = await getUser(s.server.store, raw.trim());
-      if (!user || user.axlevel <= AxLevel.DELETED) throw new CtdlError(570, "No such user.");
-      await s.reply(`200 ${user.fullname}`);
-    },
-  },
-  RWHO: {
-    access: "any",
-    async run(s) {
-      const lines: string[] = [];
-      const sessions = [...s.server.sessions].sort((a, b) => a.id - b.id);
-      for (const o of sessions) {
-        const user = o.user ? o.user.fullname : "(not logged in)";
-        // Mailbox rooms show without their owner's number prefix.
-        const room = o.room
-          ? (mailboxOwner(o.room) ? o.room.name.replace(/^\d+\./, "") : o.room.name)
-          : "";
-        const loggedIn = o.user ? 1 : 0;
-        lines.push(
-          `${o.id}|${user}|${room}|${o.remote}|${o.client}|${o.lastActive}|${o.lastCommand}|.||||${loggedIn}`,
         );
       }
       await s.listing("", lines);

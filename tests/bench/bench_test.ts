@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+
+/** The keys `deno task bench --json` must always print (docs/performance.md). */
+const KEYS = [
+  "import_mb_s",
+  "parse_mb_s",
+  "floor_rec_s",
+  "kv_rec_s",
+  "pull_floor_ratio",
+  "rerun_s",
+  "rss_mib_small",
+  "rss_mib_large",
+  "import_hash_ratio",
+  "cutover_lockout_s",
+  "online_pull_ratio",
+  "mirror_full_s",
+  "mirror_rerun_s",
+  "follow_lag_p50_ms",
+  "follow_lag_p99_ms",
+];
+
+// Runs the whole bench at a tiny size so it cannot rot; the figures mean nothing at this
+// size, so only their presence and finiteness are checked, never their values.
+Deno.test("bench: --small --json prints every figure as a finite number", async () => {
+  const bench = new URL("../../bench/bench.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-kv", bench, "--small", "--json"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+  assert.equal(lines.length, 1, "one JSON object on one line");
+  const figures = JSON.parse(lines[0]) as Record<string, unknown>;
+  for (const key of KEYS) {
+    assert.equal(typeof figures[key], "number", `${key} missing`);
+    assert.ok(Number.isFinite(figures[key]), `${key} is ${figures[key]}`);
+  }
+  for (const [key, v] of Object.entries(figures)) {
+    assert.ok(typeof v === "number" && Number.isFinite(v) && v >= 0, `${key} is ${v}`);
+  }
+});
