@@ -1,3 +1,5 @@
+import { appendToRest } from "./bytes.ts";
+
 /**
  * The byte layout of records inside a bulk reply's chunks, independent of what the
  * records mean:
@@ -53,15 +55,7 @@ export class RecordDecoder {
 
   /** Adds a payload; returns the records it completes. */
   push(bytes: Uint8Array): WireRecord[] {
-    const rest = this.#buf.length - this.#pos;
-    if (rest === 0) {
-      this.#buf = bytes;
-    } else {
-      const joined = new Uint8Array(rest + bytes.length);
-      joined.set(this.#buf.subarray(this.#pos));
-      joined.set(bytes, rest);
-      this.#buf = joined;
-    }
+    this.#buf = appendToRest(this.#buf, this.#pos, bytes);
     this.#pos = 0;
     const out: WireRecord[] = [];
     while (true) {
