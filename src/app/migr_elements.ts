@@ -73,7 +73,7 @@ export class ImportState {
     this.store = store;
     this.writer = new BatchWriter(store);
     this.opts = opts;
-    this.hasher = new PasswordHasher(opts.hashConcurrency);
+    this.hasher = new PasswordHasher(opts.hashConcurrency, opts.hashPassword);
     this.report = {
       version: "",
       seconds: 0,
