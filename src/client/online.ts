@@ -156,17 +156,24 @@ export interface Convergence {
 /**
  * Catch-up rounds: list the source, catch up the tables that are behind, copy anew a table
  * that differs though nothing landed on it, until `confirmations` listings in a row agree
- * with the copy (and with each other), or `maxRounds` listings have been read.
+ * with the copy (and with each other), or `maxRounds` listings have been read and
+ * `keepUpMs` have passed since the first: on a loaded machine a round can take longer than
+ * the gap between two writes, so a count alone gives up on a source that a little more
+ * time would catch. A table that is wrong (differs though nothing landed) ends it at once.
  */
 export async function converge(
   st: PullState,
   maxRounds: number,
   confirmations: number,
+  keepUpMs = 0,
 ): Promise<Convergence> {
   const redone = new Set<TableName>();
   let agreeing: SourceListing[] = [];
   let behind: TableName[] = [];
-  for (let round = 1; round <= maxRounds; round++) {
+  const deadline = Date.now() + keepUpMs;
+  let round = 0;
+  while (round < maxRounds || Date.now() < deadline) {
+    round++;
     const listing = await sourceInfo(st.client);
     if (listing.storeId !== st.storeId) {
       throw new TransferError("the source's store id changed during the pull");
@@ -218,11 +225,11 @@ export async function converge(
   return {
     identical: false,
     stamp: 0,
-    rounds: maxRounds,
+    rounds: round,
     problem: behind.length > 0
       ? `the source changed faster than the pull could follow: ${behind.join(", ")} still ` +
-        `behind after ${maxRounds} rounds; run again when it is quieter, or use --cutover`
-      : `the source kept changing between checks for ${maxRounds} rounds; run again`,
+        `behind after ${round} rounds; run again when it is quieter, or use --cutover`
+      : `the source kept changing between checks for ${round} rounds; run again`,
   };
 }
 

@@ -80,6 +80,8 @@ export class InterruptedError extends Error {
 
 /** Catch-up rounds of an online pull before it reports that the source is too busy. */
 const ONLINE_ROUNDS = 30;
+/** How long an online pull keeps catching up past those rounds while it is only behind. */
+const ONLINE_KEEP_UP_MS = 120_000;
 /** Rounds under single-user mode: a catch-up, then the checks (others' writes are refused). */
 const CUTOVER_ROUNDS = 5;
 
@@ -170,7 +172,9 @@ export async function runSync(store: Store | null, opts: PullOptions): Promise<P
     if (!store) throw new Error("a pull needs a store");
     const st = new PullState(store, client, listing, [...wanted], opts.onProgress);
     await copyAll(st, listing, opts.onTableDone);
-    let conv = await converge(st, opts.rounds ?? ONLINE_ROUNDS, 2);
+    let conv = opts.rounds === undefined
+      ? await converge(st, ONLINE_ROUNDS, 2, ONLINE_KEEP_UP_MS)
+      : await converge(st, opts.rounds, 2);
     let lockoutSeconds: number | undefined;
     // A copy that is wrong (not merely behind) is not worth locking the source for.
     if (opts.cutover && !conv.wrong) {
