@@ -1,7 +1,7 @@
 import { Code, CtdlError } from "../../errors.ts";
 import { roomFileOp, statRoomFile } from "../../store/room_files.ts";
 import { RoomFlag2 } from "../../store/rooms.ts";
-import { concat } from "../../store/store.ts";
+import { concat } from "../../wire/bytes.ts";
 import { atol } from "../args.ts";
 import { postLocalMessage } from "../post_message.ts";
 import { directoryRoom, fileName, filesPath } from "../room_files.ts";
