@@ -100,7 +100,7 @@ export class RecordDecoder {
     if (op === 0x44) {
       this.#need = keyEnd - p;
       if (b.length < keyEnd) return -1;
-      out.push({ key: b.slice(p + 11, keyEnd), value: null, stamp: Number(stamp) });
+      out.push({ key: b.subarray(p + 11, keyEnd), value: null, stamp: Number(stamp) });
       return keyEnd;
     }
     this.#need = keyEnd + 4 - p;
@@ -110,9 +110,11 @@ export class RecordDecoder {
     const end = keyEnd + 4 + vlen;
     this.#need = end - p;
     if (b.length < end) return -1;
+    // Views, not copies: each payload is a buffer of its own (readFrame copies it out of
+    // the socket's), so a record keeps at most its chunks alive, and only while it is held.
     out.push({
-      key: b.slice(p + 11, keyEnd),
-      value: b.slice(keyEnd + 4, end),
+      key: b.subarray(p + 11, keyEnd),
+      value: b.subarray(keyEnd + 4, end),
       stamp: Number(stamp),
     });
     return end;
