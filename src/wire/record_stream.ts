@@ -59,21 +59,38 @@ export class RecordDecoder {
 
   /** Adds a payload; returns the records it completes. */
   push(bytes: Uint8Array): WireRecord[] {
-    this.#parts.push(bytes);
-    this.#have += bytes.length;
-    if (this.#have < this.#need) return [];
-    const b = this.#parts.length === 1 ? this.#parts[0] : concat(this.#parts);
-    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const out: WireRecord[] = [];
+    let b = bytes;
+    if (this.#have > 0) {
+      // Only the record that straddles the payloads is copied together, and only its bytes:
+      // the records after it are read where they lie.
+      while (true) {
+        const take = Math.min(b.length, this.#need - this.#have);
+        if (take > 0) {
+          this.#parts.push(b.subarray(0, take));
+          this.#have += take;
+          b = b.subarray(take);
+        }
+        if (this.#have < this.#need) return out;
+        const joined = this.#parts.length === 1 ? this.#parts[0] : concat(this.#parts);
+        this.#parts = [joined];
+        const end = this.#next(joined, view(joined), 0, out);
+        if (end >= 0) break;
+      }
+      this.#parts = [];
+      this.#have = 0;
+    }
+    const dv = view(b);
     let p = 0;
     while (true) {
       const end = this.#next(b, dv, p, out);
       if (end < 0) break;
       p = end;
     }
-    const rest = b.subarray(p);
-    this.#parts = rest.length > 0 ? [rest] : [];
-    this.#have = rest.length;
+    if (p < b.length) {
+      this.#parts = [b.subarray(p)];
+      this.#have = b.length - p;
+    }
     return out;
   }
 
@@ -126,4 +143,8 @@ export class RecordDecoder {
       throw new RecordStreamError(`reply ended inside a record (${this.#have} bytes left)`);
     }
   }
+}
+
+function view(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
