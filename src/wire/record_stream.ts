@@ -31,17 +31,22 @@ export class RecordStreamError extends Error {
 
 /** Encodes one record. */
 export function encodeRecord(rec: WireRecord): Uint8Array {
-  const vlen = rec.value === null ? 0 : 4 + rec.value.length;
-  const out = new Uint8Array(1 + 8 + 2 + rec.key.length + vlen);
+  const head = recordHead(rec);
+  return rec.value === null ? head : concat([head, rec.value]);
+}
+
+/**
+ * A record's bytes up to its value (all of a delete): a writer that sends the value
+ * after it, as is, needs no record-sized copy.
+ */
+export function recordHead(rec: WireRecord): Uint8Array {
+  const out = new Uint8Array(1 + 8 + 2 + rec.key.length + (rec.value === null ? 0 : 4));
   const dv = new DataView(out.buffer);
   out[0] = rec.value === null ? 0x44 : 0x50;
   dv.setBigUint64(1, BigInt(rec.stamp));
   dv.setUint16(9, rec.key.length);
   out.set(rec.key, 11);
-  if (rec.value !== null) {
-    dv.setUint32(11 + rec.key.length, rec.value.length);
-    out.set(rec.value, 15 + rec.key.length);
-  }
+  if (rec.value !== null) dv.setUint32(11 + rec.key.length, rec.value.length);
   return out;
 }
 
