@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   pull: async () => (await import("./src/cli/pull.ts")).pull,
   verify: async () => (await import("./src/cli/verify.ts")).verify,
   status: async () => (await import("./src/cli/status.ts")).status,
+  promote: async () => (await import("./src/cli/promote.ts")).promote,
   seed: async () => (await import("./src/cli/seed.ts")).seed,
   stats: async () => (await import("./src/cli/stats.ts")).stats,
   import: async () => (await import("./src/cli/import.ts")).importCommand,

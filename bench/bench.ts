@@ -1,28 +1,36 @@
 /**
  * `deno task bench`: every performance figure next to its floor, measured in one run.
  *
- *   deno task bench [--messages 100000] [--small-messages N] [--migr-mb 50] [--seed 1]
- *                   [--json] [--keep]
+ *   deno task bench [--messages 100000] [--small-messages N] [--migr-mb 50]
+ *                   [--mirror-messages 50000] [--seed 1] [--json] [--keep]
  *   deno task bench --small            tiny sizes, for CI (figures are not meaningful)
  *   deno task bench --messages 1000000 the 1M-message scale run (about 4 GB; not for CI)
  *
  * Stages (each runs once, when a figure first needs it): generate the systems; the store
  * floor against plain batched KV writes of the same records; pulls over loopback at two
  * sizes with the pull's peak RSS; no-change reruns, `stats`, `status` and bare process start
- * (each the median of five runs); a
- * MIGR import against reading and parsing of the same document. See docs/performance.md.
+ * (each the median of five runs); a MIGR import against reading and parsing of the same
+ * document, and the 70-user document against its password hashes (bench/import.ts); the
+ * cutover lockout and the online pull under posts (bench/online.ts); a mailbox mirror and
+ * its no-change rerun (bench/mirror.ts). See docs/performance.md.
  *
  * A figure is one entry of FIGURES: its JSON key, what it is, and how to get its value
  * (and the floor it is set against) from the stages.
  */
 import { parseArgs } from "node:util";
 import { log } from "../src/log.ts";
+import { type ImportBenchFigures, runImportBench } from "./import.ts";
+import { benchMirror, type MirrorBench } from "./mirror.ts";
+import {
+  type CutoverFigures,
+  measureCutoverLockout,
+  measureOnlinePull,
+  type OnlinePullFigures,
+} from "./online.ts";
 import {
   type FloorResult,
-  type ImportResult,
   makeSource,
   measureFloor,
-  measureImport,
   measurePulls,
   type PullResult,
   runCli,
@@ -35,6 +43,7 @@ const { values } = parseArgs({
     messages: { type: "string" },
     "small-messages": { type: "string" },
     "migr-mb": { type: "string" },
+    "mirror-messages": { type: "string" },
     seed: { type: "string", default: "1" },
     small: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
@@ -45,8 +54,15 @@ const tiny = values.small === true;
 const messages = Number(values.messages ?? (tiny ? 600 : 100_000));
 const smallMessages = Number(values["small-messages"] ?? Math.max(200, Math.floor(messages / 10)));
 const migrMb = Number(values["migr-mb"] ?? (tiny ? 1 : 50));
+const mirrorMessages = Number(values["mirror-messages"] ?? (tiny ? 300 : 50_000));
 const seed = Number(values.seed);
-for (const [name, v] of [["messages", messages], ["small-messages", smallMessages]] as const) {
+for (
+  const [name, v] of [
+    ["messages", messages],
+    ["small-messages", smallMessages],
+    ["mirror-messages", mirrorMessages],
+  ] as const
+) {
   if (!Number.isSafeInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
 }
 log.quiet = true;
@@ -87,7 +103,24 @@ class Run {
       return repeated(["status", "--data", `${root}/pulled`]);
     });
   start = () => this.#once<PullResult>("start", () => repeated(["--version"]));
-  migr = () => this.#once<ImportResult>("migr", () => measureImport(root, migrMb, seed));
+  migr = () => this.#once<ImportBenchFigures>("migr", () => runImportBench({ mb: migrMb, seed }));
+  /** The cutover of the large system, 100 changes after its online copy. */
+  cutover = () =>
+    this.#once<CutoverFigures>("cutover", async () => {
+      await this.pulls(); // one server at a time on a shared machine
+      return measureCutoverLockout({ messages, seed, root: `${root}/cutover`, changes: 100 });
+    });
+  /** The small system pulled quiet and under 20 posts a second. */
+  online = () =>
+    this.#once<OnlinePullFigures>("online", async () => {
+      await this.cutover();
+      return measureOnlinePull({ messages: smallMessages, seed, root: `${root}/online` });
+    });
+  mirror = () =>
+    this.#once<MirrorBench>("mirror", async () => {
+      await this.online();
+      return benchMirror(mirrorMessages);
+    });
 }
 
 /** Process timings are short and noisy on a shared machine: each is the median of a few. */
@@ -124,16 +157,27 @@ const FIGURES: Figure[] = [
     label: "import of a generated MIGR document",
     unit: "MB/s",
     target: ">= 10",
-    value: async (r) => (await r.migr()).mb / sec((await r.migr()).importMs),
-    against: async (r) => `parse: ${fmt((await r.migr()).mb / sec((await r.migr()).parseMs))} MB/s`,
+    value: async (r) => (await r.migr()).import_mb_s,
+    against: async (r) => `parse: ${fmt((await r.migr()).parse_mb_s)} MB/s`,
   },
   {
     key: "parse_mb_s",
     label: "reading + parsing the same document",
     unit: "MB/s",
     target: "",
-    value: async (r) => (await r.migr()).mb / sec((await r.migr()).parseMs),
-    against: async (r) => `${fmt((await r.migr()).mb)} MB document`,
+    value: async (r) => (await r.migr()).parse_mb_s,
+    against: () => Promise.resolve(`${fmt(migrMb)} MB document`),
+  },
+  {
+    key: "import_hash_ratio",
+    label: "import of 70 users / 3,300 messages / hashes",
+    unit: "×",
+    target: "<= 1.5",
+    value: async (r) => (await r.migr()).import_hash_ratio,
+    against: async (r) =>
+      `import ${fmt((await r.migr()).import_real_s, 2)} s, its hashes concurrently ${
+        fmt((await r.migr()).import_real_hash_s, 2)
+      } s`,
   },
   {
     key: "floor_rec_s",
@@ -234,6 +278,47 @@ const FIGURES: Figure[] = [
       `${(await r.large()).records} records; ${
         fmt((await r.pulls())[0].peakMiB / (await r.smallPull()).peakMiB, 2)
       } × small`,
+  },
+  {
+    key: "cutover_lockout_s",
+    label: "cutover lockout, 100 changes since the copy",
+    unit: "s",
+    target: "< 1",
+    value: async (r) => (await r.cutover()).cutover_lockout_s,
+    against: async (r) =>
+      `${(await r.cutover()).changes} changes; whole cutover pull ${
+        fmt((await r.cutover()).cutover_total_s, 2)
+      } s`,
+  },
+  {
+    key: "online_pull_ratio",
+    label: "online pull under 20 posts/s / quiet pull",
+    unit: "×",
+    target: "",
+    value: async (r) => (await r.online()).online_pull_ratio,
+    against: async (r) => {
+      const o = await r.online();
+      return `busy ${fmt(o.busy_pull_s, 2)} s (${o.posted_during} posts), quiet ${
+        fmt(o.quiet_pull_s, 2)
+      } s`;
+    },
+  },
+  {
+    key: "mirror_full_s",
+    label: "mirror of a mailbox, full",
+    unit: "s",
+    target: "",
+    value: async (r) => (await r.mirror()).mirror_full_s,
+    against: async (r) => `${(await r.mirror()).messages} messages`,
+  },
+  {
+    key: "mirror_rerun_s",
+    label: "mirror rerun, nothing changed",
+    unit: "s",
+    target: "< 1",
+    value: async (r) => (await r.mirror()).mirror_rerun_s,
+    against: async (r) =>
+      `as a process, start included: ${fmt((await r.mirror()).mirror_rerun_process_s, 2)} s`,
   },
 ];
 

@@ -2,9 +2,6 @@
  * The measurements `bench/bench.ts` is made of. Each stage runs once per bench run and
  * returns plain numbers; the figure table in bench.ts picks from them.
  */
-import { exportMigrFile } from "../src/migr/export.ts";
-import { fileText, importMigrFile } from "../src/migr/import.ts";
-import { readMigrRecords } from "../src/migr/xml_reader.ts";
 import { BatchWriter } from "../src/store/batch_writer.ts";
 import { prepareOp } from "../src/store/commit.ts";
 import { Store, type StoredRecord } from "../src/store/store.ts";
@@ -213,39 +210,4 @@ export async function runCli(args: string[]): Promise<PullResult> {
     throw new Error(`ctdlsync ${args[0]} failed (${status.code}): ${(await err).slice(-500)}`);
   }
   return { ms, peakMiB: peakKiB / 1024 };
-}
-
-/** Import against parsing of one generated MIGR document. */
-export interface ImportResult {
-  mb: number;
-  parseMs: number;
-  importMs: number;
-}
-
-/**
- * Writes a MIGR document of about `mb` MB (the export of a generated system) and times
- * `readMigrRecords` over it (reading and parsing only) and `importMigrFile` of it.
- */
-export async function measureImport(root: string, mb: number, seed: number): Promise<ImportResult> {
-  // About 5.9 KB of MIGR XML a generated message (base64 bodies, list entries, users).
-  const messages = Math.max(200, Math.ceil(mb * 1e6 / 5900));
-  const source = await makeSource(`${root}/migr-source`, messages, seed);
-  const file = `${root}/export.xml`;
-  const store = await Store.open(source.dir);
-  try {
-    await exportMigrFile(store, file);
-  } finally {
-    await store.close();
-  }
-  const size = (await Deno.stat(file)).size;
-  let t0 = performance.now();
-  let n = 0;
-  for await (const _ of readMigrRecords(fileText(file))) n++;
-  const parseMs = performance.now() - t0;
-  if (n === 0) throw new Error("the generated MIGR document has no records");
-  t0 = performance.now();
-  await importMigrFile(file, `${root}/imported`);
-  const importMs = performance.now() - t0;
-  await Deno.remove(`${root}/migr-source`, { recursive: true });
-  return { mb: size / 1e6, parseMs, importMs };
 }

@@ -2,7 +2,9 @@
  * A loopback TCP proxy for robustness tests: it forwards a client to a server and can cut
  * the server-to-client stream after N bytes (a dropped connection mid-chunk) or flip one
  * byte at offset N (corruption on the wire); `flipUpAt` flips the lowest bit of the byte at
- * offset N of the client-to-server stream (a damaged command: `SYNC` becomes `RYNC`).
+ * offset N of the client-to-server stream (a damaged command: `SYNC` becomes `RYNC`);
+ * `stall()` silences the connections open now (a dead link that stays open: nothing more
+ * reaches their clients; new connections work).
  */
 export function startProxy(
   target: { hostname: string; port: number },
@@ -16,17 +18,23 @@ export function startProxy(
 ) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns: Deno.Conn[] = [];
+  const live: { stalled: boolean }[] = [];
   const accepting = (async () => {
     for await (const client of listener) {
       const server = await Deno.connect(target);
       conns.push(client, server);
+      const state = { stalled: false };
+      live.push(state);
       pump(client, server, { flipAt: opts.flipUpAt, mask: 0x01, before: opts.beforeUp })
         .catch(() => {});
-      pump(server, client, opts).catch(() => {});
+      pump(server, client, { ...opts, state }).catch(() => {});
     }
   })().catch(() => {});
   return {
     address: `127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    stall() {
+      for (const st of live) st.stalled = true;
+    },
     async close() {
       listener.close();
       for (const c of conns) {
@@ -49,6 +57,7 @@ async function pump(
     flipAt?: number;
     mask?: number;
     before?: (block: Uint8Array) => Promise<void>;
+    state?: { stalled: boolean };
   },
 ) {
   let seen = 0;
@@ -57,6 +66,7 @@ async function pump(
     while (true) {
       const n = await from.read(buf);
       if (n === null) break;
+      if (opts.state?.stalled) continue; // swallowed: the link looks alive but says nothing
       let chunk = buf.slice(0, n);
       await opts.before?.(chunk);
       if (opts.flipAt !== undefined && opts.flipAt >= seen && opts.flipAt < seen + n) {
@@ -64,11 +74,11 @@ async function pump(
       }
       if (opts.cutAfter !== undefined && seen + n >= opts.cutAfter) {
         chunk = chunk.subarray(0, opts.cutAfter - seen);
-        await to.write(chunk);
+        await writeAll(to, chunk);
         break;
       }
       seen += n;
-      await to.write(chunk);
+      await writeAll(to, chunk);
     }
   } finally {
     for (const c of [from, to]) {
@@ -79,4 +89,9 @@ async function pump(
       }
     }
   }
+}
+
+/** Conn.write may take only part of the bytes: write until all are gone. */
+async function writeAll(to: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let off = 0; off < bytes.length;) off += await to.write(bytes.subarray(off));
 }

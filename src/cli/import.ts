@@ -1,5 +1,5 @@
-import { importMigrFile } from "../migr/import.ts";
-import { importProgressLine, importSummary } from "../migr/report.ts";
+import { importProgressLine, importSummary } from "../app/import_report.ts";
+import { importMigrFile } from "../app/migr_import.ts";
 import { MigrFormatError } from "../migr/xml_reader.ts";
 import { writeOrigin } from "../store/origin.ts";
 import { Store } from "../store/store.ts";

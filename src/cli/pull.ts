@@ -1,16 +1,8 @@
-import { runFallbackPull } from "../client/fallback.ts";
+import { runFallbackPull } from "../app/fallback_pull.ts";
 import { progressLine, pullSummary, verdictLine } from "../client/report.ts";
-import {
-  InterruptedError,
-  NoSyncError,
-  openSource,
-  probeSync,
-  type PullResult,
-  runSync,
-} from "../client/run_pull.ts";
+import { InterruptedError, NoSyncError, type PullResult, runSync } from "../client/run_pull.ts";
 import { readOrigin, writeLastPull, writeOrigin } from "../store/origin.ts";
 import { Store } from "../store/store.ts";
-import { TABLE_NAMES } from "../store/tables.ts";
 import {
   checkDataDir,
   int,
@@ -24,52 +16,9 @@ import type { Command } from "./command.ts";
 import { errorExit, Exit } from "./exit.ts";
 import { withLock } from "./locked.ts";
 import { onInterrupt } from "./signals.ts";
-import { SOURCE_FLAGS, type SourceOpts, sourceOpts } from "./source.ts";
-
-/** The source store's id, from the SYNC probe (to check a store's origin). */
-async function sourceStoreId(opts: SourceOpts): Promise<string> {
-  const client = await openSource(opts, "ctdlsync pull");
-  try {
-    return (await probeSync(client, opts.from)).storeId;
-  } catch (e) {
-    if (e instanceof NoSyncError) return ""; // no SYNC: the fallback pull
-    throw e;
-  } finally {
-    await client.quit();
-  }
-}
-
-/**
- * Refuses to replace a store that holds data from elsewhere (another source, an import, a
- * seed) unless `--force` says so.
- */
-async function checkOrigin(store: Store, opts: SourceOpts, force: boolean): Promise<void> {
-  if (force || await store.stamp() === 0) return;
-  // A store pulled before origins were recorded still names its source in its checkpoints.
-  const origin = await readOrigin(store) ??
-    await pulledStoreId(store).then((id) => id ? { source: "an earlier pull", storeId: id } : null);
-  if (origin && origin.source === opts.from && !origin.storeId) return;
-  if (origin?.storeId) {
-    const id = await sourceStoreId(opts);
-    if (id === origin.storeId || (id === "" && origin.source === opts.from)) return;
-  }
-  const what = origin
-    ? `${origin.source}${origin.storeId ? ` (store ${origin.storeId})` : ""}`
-    : "local data (seeded or written here)";
-  throw new UsageError(
-    `${store.path.replace(/\/ctdlsync\.kv$/, "")} holds ${what}, ` +
-      `not a copy of ${opts.from}; --force replaces it`,
-  );
-}
-
-/** The source's store id as the pull's checkpoints recorded it ("" for a fallback pull). */
-async function pulledStoreId(store: Store): Promise<string> {
-  for (const t of TABLE_NAMES) {
-    const cp = await store.getMeta<{ storeId: string }>(["checkpoint", t]);
-    if (cp?.storeId) return cp.storeId;
-  }
-  return "";
-}
+import { SOURCE_FLAGS, sourceOpts } from "./source.ts";
+import { pullFollow } from "./follow.ts";
+import { checkOrigin, pulledStoreId } from "./origin_check.ts";
 
 /** Writes origin and last-pull result after a pull, into whatever store DIR now holds. */
 async function record(dir: string, from: string, code: number, result: string): Promise<void> {
@@ -113,7 +62,8 @@ export const pull: Command = {
   usage: `pull --from HOST:PORT --user NAME --password-file F --data DIR
           [--tls] [--ca FILE] [--timeout SECS] [--tables LIST] [--dry-run] [--json] [--force]
           [--cutover [--wait SECS] [--expire SECS]]   (online copy, then a short lockout)
-          [--migr-file F]   (source without SYNC: MIGR export made on the old host)`,
+          [--migr-file F]   (source without SYNC: MIGR export made on the old host)
+          [--follow]        (stay connected and apply every change as it lands: a replica)`,
   async run(args) {
     const f = parseFlags(args, {
       ...SOURCE_FLAGS,
@@ -124,9 +74,16 @@ export const pull: Command = {
       expire: "string",
       "migr-file": "string",
       force: "boolean",
+      follow: "boolean",
     });
     const opts = await sourceOpts(f);
     const dir = need(f, "data");
+    if (f.follow === true) {
+      for (const flag of ["tables", "dry-run", "cutover", "migr-file", "json"]) {
+        if (f[flag] !== undefined) throw new UsageError(`--follow does not go with --${flag}`);
+      }
+      return await pullFollow(dir, opts, f.force === true);
+    }
     const tables = tablesFlag(f);
     const wait = int(f, "wait", 10);
     const expire = int(f, "expire", 60);

@@ -61,7 +61,6 @@ export async function* readBulkBatches(
   let count = 0;
   let digest = 0n;
   let headerDone = false;
-  const def = TABLES[table];
   while (true) {
     const frame: Frame = await wireStep(table, () => client.frame());
     if ("line" in frame) {
@@ -102,24 +101,10 @@ export async function* readBulkBatches(
     }
     const batch: BulkRecord[] = [];
     for (const r of recs) {
-      let read;
-      try {
-        read = readKey(r.key);
-      } catch (e) {
-        throw new TransferError(`${table}: bad record key: ${(e as Error).message}`);
-      }
-      const key = read.key;
-      const problem = keyProblem(def, key);
-      if (problem) throw new TransferError(`${table}: ${problem}`);
+      const read = readWireKey(table, r.key);
+      const key = checkedKey(table, read.key, r.value);
       let hash: bigint | undefined;
       if (r.value) {
-        try {
-          def.codec.decode(r.value);
-        } catch (e) {
-          throw new TransferError(
-            `${table}: record ${JSON.stringify(key)}: ${(e as Error).message}`,
-          );
-        }
         hash = recordHash(r.key, r.value);
         digest = addToDigest(digest, hash);
       }
@@ -151,4 +136,36 @@ async function wireStep<T>(table: TableName, step: () => Promise<T>): Promise<T>
     if (e instanceof TransferError) throw e;
     throw new TransferError(`${table}: ${(e as Error).message}`);
   }
+}
+
+/** Decodes a record's key bytes (JSON); damage raises TransferError naming `where`. */
+export function decodeWireKey(where: string, bytes: Uint8Array): KeyPart[] {
+  return readWireKey(where, bytes).key;
+}
+
+/** `decodeWireKey` with the key's text and whether the bytes are canonical (`readKey`). */
+function readWireKey(where: string, bytes: Uint8Array): ReturnType<typeof readKey> {
+  try {
+    return readKey(bytes);
+  } catch (e) {
+    throw new TransferError(`${where}: bad record key: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Checks one received record against its table: the key's shape and, for a put, that the
+ * value decodes with the table's codec. Returns the key; damage raises TransferError.
+ */
+export function checkedKey(table: TableName, key: KeyPart[], value: Uint8Array | null): KeyPart[] {
+  const def = TABLES[table];
+  const problem = keyProblem(def, key);
+  if (problem) throw new TransferError(`${table}: ${problem}`);
+  if (value) {
+    try {
+      def.codec.decode(value);
+    } catch (e) {
+      throw new TransferError(`${table}: record ${JSON.stringify(key)}: ${(e as Error).message}`);
+    }
+  }
+  return key;
 }

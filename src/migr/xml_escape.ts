@@ -5,6 +5,8 @@
  * @module
  */
 
+import { quoteSnippet } from "./snippet.ts";
+
 const NAMED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
 /**
@@ -51,7 +53,7 @@ export function escapeXml(text: string): string {
 export function unescapeXml(text: string): string {
   if (!text.includes("&")) return text;
   return text.replace(/&([^;&\s]{0,12});?/g, (whole, body: string) => {
-    if (!whole.endsWith(";")) throw new Error(`'&' not part of an entity: '${whole}'`);
+    if (!whole.endsWith(";")) throw new Error(`'&' not part of an entity: ${quoteSnippet(whole)}`);
     if (Object.hasOwn(NAMED, body)) return NAMED[body];
     const m = /^#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}))$/.exec(body);
     if (m) {
@@ -60,6 +62,6 @@ export function unescapeXml(text: string): string {
         return String.fromCodePoint(code);
       }
     }
-    throw new Error(`unknown entity '${whole}'`);
+    throw new Error(`unknown entity ${quoteSnippet(whole)}`);
   });
 }

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { quoteSnippet } from "./snippet.ts";
 import { unescapeXml } from "./xml_escape.ts";
 
 /** The root element of every MIGR export. */
@@ -58,6 +59,20 @@ export interface MigrReaderOptions {
    * (c_maxmsglen) is far below that even after base64.
    */
   maxText?: number;
+  /**
+   * Deepest element nesting, the root being depth 1. Default 8: 902 nests three deep (root,
+   * record, field); every open element costs memory, so a document of nothing but start
+   * tags must not be able to pile them up.
+   */
+  maxDepth?: number;
+  /**
+   * Most characters outside elements: before the root (a reply line is allowed there),
+   * between records, and in one tag. Default 64 Ki. A file of junk without `<` is refused
+   * after this much, not buffered until memory runs out.
+   */
+  maxOutside?: number;
+  /** Most child elements of one record. Default 100,000 (a 902 record has at most 17). */
+  maxFields?: number;
 }
 
 interface Open {
@@ -94,7 +109,9 @@ function parseAttrs(body: string, line: number, element: string): Record<string,
     if (/^\s*$/.test(body.slice(at))) break;
     ATTR.lastIndex = at;
     const m = ATTR.exec(body);
-    if (!m) throw new MigrFormatError(line, element, `cannot read the attributes '${body.trim()}'`);
+    if (!m) {
+      throw new MigrFormatError(line, element, `cannot read the attributes ${quoteSnippet(body)}`);
+    }
     attrs[m[1]] = decode(m[2] ?? m[3], line, element);
     at = ATTR.lastIndex;
   }
@@ -120,6 +137,9 @@ export async function* readMigrRecords(
   opts: MigrReaderOptions = {},
 ): AsyncGenerator<MigrRecord> {
   const maxText = opts.maxText ?? 512 * 1024 * 1024;
+  const maxDepth = opts.maxDepth ?? 8;
+  const maxOutside = opts.maxOutside ?? 64 * 1024;
+  const maxFields = opts.maxFields ?? 100_000;
   const stack: Open[] = [];
   let prolog = "";
   let buf = "";
@@ -130,12 +150,26 @@ export async function* readMigrRecords(
     if (text === "") return;
     const top = stack[stack.length - 1];
     if (!top) {
-      if (!sawRoot) prolog += text;
+      if (!sawRoot) {
+        prolog += text;
+        if (prolog.length > maxOutside) {
+          throw new MigrFormatError(
+            line,
+            "",
+            `more than ${maxOutside} characters before <${MIGR_ROOT}>: ` +
+              `not a MIGR export (it starts ${quoteSnippet(prolog)})`,
+          );
+        }
+      }
       return;
     }
     if (stack.length === 1) {
       if (/\S/.test(text)) {
-        throw new MigrFormatError(line, MIGR_ROOT, `text outside any record: '${text.trim()}'`);
+        throw new MigrFormatError(
+          line,
+          MIGR_ROOT,
+          `text outside any record: ${quoteSnippet(text)}`,
+        );
       }
       return;
     }
@@ -150,7 +184,7 @@ export async function* readMigrRecords(
     const lines = prolog.split("\n").map((l) => l.trim()).filter((l) => l !== "");
     // sendcommand prints the reply line before the listing; nothing else may come first.
     if (lines.length > 1 || (lines.length === 1 && !/^\d{3}[ *]/.test(lines[0]))) {
-      throw new MigrFormatError(tagLine, "", `text before the document: '${lines[0]}'`);
+      throw new MigrFormatError(tagLine, "", `text before the document: ${quoteSnippet(lines[0])}`);
     }
   };
 
@@ -158,10 +192,16 @@ export async function* readMigrRecords(
   const tag = (text: string, tagLine: number): MigrRecord | "end" | null => {
     if (text.startsWith("<?") || text.startsWith("<!--")) return null;
     if (text.startsWith("<!")) {
-      throw new MigrFormatError(tagLine, stack.at(-1)?.name ?? "", `unexpected '${text}'`);
+      throw new MigrFormatError(
+        tagLine,
+        stack.at(-1)?.name ?? "",
+        `unexpected ${quoteSnippet(text)}`,
+      );
     }
     if (text.startsWith("</")) {
-      const name = text.slice(2, -1).trim();
+      const raw = text.slice(2, -1).trim();
+      // The element named in an error must not carry raw bytes to the terminal.
+      const name = NAME.exec(raw)?.[0] === raw ? raw : quoteSnippet(raw);
       const top = stack.pop();
       if (!top) throw new MigrFormatError(tagLine, name, "closing tag without an open element");
       if (top.name !== name) {
@@ -175,7 +215,7 @@ export async function* readMigrRecords(
     }
     const inner = text.slice(1, text.endsWith("/>") ? -2 : -1);
     const m = NAME.exec(inner);
-    if (!m) throw new MigrFormatError(tagLine, "", `not a tag: '${text.slice(0, 60)}'`);
+    if (!m) throw new MigrFormatError(tagLine, "", `not a tag: ${quoteSnippet(text)}`);
     const name = m[0];
     const attrs = parseAttrs(inner.slice(name.length), tagLine, name);
     if (!sawRoot) {
@@ -184,6 +224,21 @@ export async function* readMigrRecords(
       }
       checkProlog(tagLine);
       sawRoot = true;
+    }
+    if (stack.length >= maxDepth) {
+      throw new MigrFormatError(
+        tagLine,
+        name,
+        `elements nested deeper than ${maxDepth} (inside <${stack.at(-1)!.name}> opened at ` +
+          `line ${stack.at(-1)!.line}): not a MIGR export`,
+      );
+    }
+    if (stack.length >= 2 && stack[1].fields!.length >= maxFields) {
+      throw new MigrFormatError(
+        tagLine,
+        name,
+        `more than ${maxFields} elements in <${stack[1].name}> (line ${stack[1].line})`,
+      );
     }
     const open: Open = { name, line: tagLine, attrs, parts: [], size: 0 };
     if (stack.length === 1) open.fields = [];
@@ -224,6 +279,13 @@ export async function* readMigrRecords(
       const terminator = buf.startsWith("<!--", lt) ? "-->" : buf.startsWith("<?", lt) ? "?>" : ">";
       const end = buf.indexOf(terminator, lt + 1);
       if (end < 0) {
+        if (buf.length - lt > maxOutside) {
+          throw new MigrFormatError(
+            line,
+            stack.at(-1)?.name ?? "",
+            `a tag longer than ${maxOutside} characters: ${quoteSnippet(buf.slice(lt))}`,
+          );
+        }
         pos = lt;
         break;
       }

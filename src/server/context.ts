@@ -17,6 +17,16 @@ export interface ServerOptions {
   sync: boolean;
   /** PEM files for a TLS listener instead of plain TCP. */
   tls?: { certFile: string; keyFile: string };
+  /**
+   * What `MIGR export` streams: the store as a MIGR document. The exporter is application
+   * code (src/app/migr_export.ts) that cli/serve.ts hands in; without it, MIGR answers 530.
+   */
+  migrExport?: (store: Store) => AsyncIterable<string>;
+  /**
+   * `HOST:PORT` of the source this store follows (a live replica): every write from a
+   * client session is refused with a reply naming it; the follower's own writes pass.
+   */
+  replicaOf?: string;
 }
 
 /**

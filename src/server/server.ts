@@ -57,9 +57,16 @@ export class CitadelServer implements ServerContext {
     this.#dispatcher = new Dispatcher(COMMANDS, { sync: this.options.sync });
     this.singleUser = new SingleUser((why) => log.info(`single-user mode ended (${why})`));
     // Every inbound write, from any command, reaches the store through update(); this is
-    // the one place single-user mode refuses it.
+    // the one place single-user mode (and a read-only replica) refuses it. The follower of
+    // a replica writes outside any session, so its writes pass.
     store.writeGuard = () => {
       const session = this.#current.getStore();
+      if (session && this.options.replicaOf) {
+        throw new CtdlError(
+          Code.NOT_HERE,
+          `read-only replica of ${this.options.replicaOf}; write there`,
+        );
+      }
       if (!this.singleUser.mayWrite(session)) {
         throw new CtdlError(
           Code.RESOURCE_BUSY,

@@ -99,6 +99,7 @@ export class Session {
   #busy = false;
   #closing = false;
   #aborted = false;
+  readonly #closeCtl = new AbortController();
   #conn: Deno.Conn;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Resolves when the session's loop has ended. */
@@ -296,9 +297,26 @@ export class Session {
     return fresh;
   }
 
+  /**
+   * Aborts when the session is asked to close or is ended, so a command that runs until
+   * told to stop (the follow feed) can end and let the session go.
+   */
+  get closeSignal(): AbortSignal {
+    return this.#closeCtl.signal;
+  }
+
+  /**
+   * Reads the client's next line while a command is still streaming its reply (the follow
+   * feed's stop request); null when the client went away.
+   */
+  readLineDuringReply(): Promise<string | null> {
+    return this.#reader.readLine();
+  }
+
   /** Asks the session to end: right away if idle, else after the running command. */
   close(): void {
     this.#closing = true;
+    this.#closeCtl.abort();
     if (!this.#busy) void this.#reader.cancel();
   }
 
@@ -309,6 +327,7 @@ export class Session {
   abort(): void {
     this.#closing = true;
     this.#aborted = true;
+    this.#closeCtl.abort();
     try {
       this.#conn.close();
     } catch {

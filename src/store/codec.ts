@@ -5,7 +5,13 @@
  * Bytes are the unit of digests and of the wire, so they must be canonical: the same object
  * always encodes to the same bytes. The JSON codec therefore writes fields in one fixed
  * order and rejects values of the wrong type on the way out and in.
+ *
+ * @module
  */
+
+import { defaultOf, fitsType, type RecordSchema } from "../schema/record.ts";
+
+/** Turns one table's values into typed objects and back. */
 export interface Codec<T> {
   encode(value: T): Uint8Array;
   /** Throws `Error` with a reason when the bytes are not a valid record. */
@@ -16,17 +22,19 @@ const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 const laxDecoder = new TextDecoder();
 
-type FieldType = "string" | "int";
-
-/** A JSON object codec with a fixed field list and types; the order of `fields` is canonical. */
-export function jsonCodec<T extends object>(fields: Record<keyof T & string, FieldType>): Codec<T> {
-  const names = Object.keys(fields) as (keyof T & string)[];
+/**
+ * The codec of a record type declared in src/schema/: a JSON object with the schema's fields
+ * in the schema's order, each checked against its type both ways. A field marked `added`
+ * (declared after records were stored) may be absent from stored bytes and reads as its
+ * default; every other field must be present, and nothing else may be.
+ */
+export function schemaCodec<T extends object>(schema: RecordSchema<T>): Codec<T> {
   const check = (obj: Record<string, unknown>, what: string) => {
-    for (const name of names) {
-      const v = obj[name];
-      const ok = fields[name] === "string" ? typeof v === "string" : Number.isSafeInteger(v);
-      if (!ok) {
-        throw new Error(`${what}: field '${name}' is ${JSON.stringify(v)}, not ${fields[name]}`);
+    for (const f of schema.fields) {
+      const v = obj[f.name];
+      if (v === undefined && f.added) continue;
+      if (!fitsType(f, v)) {
+        throw new Error(`${what}: field '${f.name}' is ${JSON.stringify(v)}, not ${f.type}`);
       }
     }
   };
@@ -35,7 +43,7 @@ export function jsonCodec<T extends object>(fields: Record<keyof T & string, Fie
       const obj = value as unknown as Record<string, unknown>;
       check(obj, "cannot encode");
       const ordered: Record<string, unknown> = {};
-      for (const name of names) ordered[name] = obj[name];
+      for (const f of schema.fields) ordered[f.name] = obj[f.name] ?? defaultOf(f);
       return encoder.encode(JSON.stringify(ordered));
     },
     decode(bytes: Uint8Array): T {
@@ -48,8 +56,14 @@ export function jsonCodec<T extends object>(fields: Record<keyof T & string, Fie
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
         throw new Error("value is not a JSON object");
       }
-      check(parsed as Record<string, unknown>, "corrupt value");
-      if (Object.keys(parsed).length !== names.length) throw new Error("value has unknown fields");
+      const obj = parsed as Record<string, unknown>;
+      check(obj, "corrupt value");
+      for (const f of schema.fields) {
+        if (obj[f.name] === undefined) obj[f.name] = defaultOf(f); // `added`, older bytes
+      }
+      if (Object.keys(obj).length !== schema.fields.length) {
+        throw new Error("value has unknown fields");
+      }
       return parsed as T;
     },
   };

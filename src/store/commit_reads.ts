@@ -46,8 +46,10 @@ function keyText(parts: Deno.KvKeyPart[]): string {
 /**
  * The current entries under `space` ("r" records, "t" tombstones) for the ops' keys, read
  * with `read` (a damaged one reads as absent, to be overwritten). A bulk load writes runs
- * of ascending keys of one table, often into an empty range; one bounded range read
- * answers those far faster than a point read per key.
+ * of keys of a few tables (a message, its metadata, its list entries ...), often into an
+ * empty range: the ops are grouped by table and each group's keys sorted, and one bounded
+ * range read per group answers those far faster than a point read per key. A group whose
+ * range holds too many other records falls back to point reads.
  */
 export async function existing<T>(
   kv: Deno.Kv,
@@ -64,24 +66,47 @@ export async function existing<T>(
       throw e;
     }
   };
-  const keys = ops.map((op) => [space, op.table, ...op.key] as Deno.KvKey);
-  const ascending = ops.length >= 16 &&
-    ops.every((op, j) =>
-      op.table === ops[0].table && (j === 0 || compareKeys(ops[j - 1].key, op.key) < 0)
-    );
-  if (ascending) {
-    const found = new Map<string, unknown>();
-    const limit = ops.length * 2;
-    const iter = kv.list(
-      { start: keys[0], end: [...keys[keys.length - 1], new Uint8Array(0)] },
-      { limit: limit + 1, batchSize: Math.min(limit + 1, 1000) },
-    );
-    let n = 0;
-    for await (const r of iter) {
-      if (++n > limit) break;
-      found.set(keyText(r.key.slice(2)), r.value);
+  const groups = new Map<string, number[]>();
+  ops.forEach((op, j) => {
+    const g = groups.get(op.table);
+    if (g) g.push(j);
+    else groups.set(op.table, [j]);
+  });
+  const found: unknown[] = new Array(ops.length).fill(null);
+  await Promise.all([...groups.values()].map(async (idx) => {
+    idx.sort((a, b) => compareKeys(ops[a].key, ops[b].key));
+    const keys = idx.map((j) => [space, ops[j].table, ...ops[j].key] as Deno.KvKey);
+    if (idx.length >= 16) {
+      const inRange = await rangeRead(kv, keys);
+      if (inRange) {
+        idx.forEach((j) => found[j] = inRange.get(ops[j].text) ?? null);
+        return;
+      }
     }
-    if (n <= limit) return ops.map((op) => safe(found.get(op.text)));
+    const values = await getValues<unknown>(kv, keys);
+    idx.forEach((j, n) => found[j] = values[n]);
+  }));
+  return found.map(safe);
+}
+
+/**
+ * The entries between the first and last of `keys` (sorted), by key text, when the range
+ * holds at most twice as many entries as keys; otherwise null (point reads are cheaper).
+ */
+async function rangeRead(
+  kv: Deno.Kv,
+  keys: Deno.KvKey[],
+): Promise<Map<string, unknown> | null> {
+  const found = new Map<string, unknown>();
+  const limit = keys.length * 2;
+  const iter = kv.list(
+    { start: keys[0], end: [...keys[keys.length - 1], new Uint8Array(0)] },
+    { limit: limit + 1, batchSize: Math.min(limit + 1, 1000) },
+  );
+  let n = 0;
+  for await (const r of iter) {
+    if (++n > limit) return null;
+    found.set(keyText(r.key.slice(2)), r.value);
   }
-  return (await getValues<unknown>(kv, keys)).map(safe);
+  return found;
 }

@@ -64,16 +64,18 @@ export async function* listRecords(
 }
 
 /**
- * Everything that changed in a table after stamp `since`, in stamp order: live records
- * and tombstones. A range read over the table's change log, not a scan of the table.
+ * Everything that changed in a table after stamp `since` (up to `upTo`, inclusive), in
+ * stamp order: live records and tombstones. A range read over the table's change log, not
+ * a scan of the table.
  */
 export async function* listChanges(
   kv: Deno.Kv,
   table: TableName,
   since: number,
+  upTo = Number.MAX_SAFE_INTEGER - 1,
 ): AsyncGenerator<Change> {
   const iter = kv.list(
-    { start: ["l", table, since + 1], end: ["l", table, Number.MAX_SAFE_INTEGER] },
+    { start: ["l", table, since + 1], end: ["l", table, upTo + 1] },
     { batchSize: 100 },
   );
   for await (const res of iter) {

@@ -2,55 +2,11 @@ import { CtdlError } from "../errors.ts";
 import { counterOp, readCounter } from "./control.ts";
 import { type Op, type Reader, type Store } from "./store.ts";
 import { type Floor, type Room, TABLES, type Visit } from "./tables.ts";
+import { FloorFlag } from "../schema/flags.ts";
+import { ROOM } from "../schema/records.ts";
+import { withDefaults } from "../schema/record.ts";
 
-/** QR_* room flags. */
-export const RoomFlag = {
-  PERMANENT: 1,
-  INUSE: 2,
-  PRIVATE: 4,
-  PASSWORDED: 8,
-  GUESSNAME: 16,
-  DIRECTORY: 32,
-  UPLOAD: 64,
-  DOWNLOAD: 128,
-  VISDIR: 256,
-  ANONONLY: 512,
-  ANONOPT: 1024,
-  NETWORK: 2048,
-  PREFONLY: 4096,
-  READONLY: 8192,
-  MAILBOX: 16384,
-} as const;
-
-/** QR2_* room flags. */
-export const RoomFlag2 = {
-  SYSTEM: 1,
-  SELFLIST: 2,
-  COLLABDEL: 4,
-  SUBJECTREQ: 8,
-  SMTP_PUBLIC: 16,
-  MODERATED: 32,
-  NOUPLMSG: 64,
-} as const;
-
-/** V_* visit flags. */
-export const VisitFlag = { FORGET: 1, LOCKOUT: 2, ACCESS: 4 } as const;
-
-/** Room views (`QRdefaultview`, `v_view`). */
-export const View = {
-  BBS: 0,
-  MAILBOX: 1,
-  ADDRESSBOOK: 2,
-  CALENDAR: 3,
-  TASKS: 4,
-  NOTES: 5,
-  WIKI: 6,
-  DRAFTS: 9,
-  BLOG: 10,
-} as const;
-
-/** F_* floor flags. */
-export const FloorFlag = { INUSE: 1 } as const;
+export { FloorFlag, RoomFlag, RoomFlag2, View, VisitFlag } from "../schema/flags.ts";
 
 /** Room names are case-insensitive: the key is the lower-cased name. */
 export function roomKey(name: string): string {
@@ -83,26 +39,9 @@ export async function* listRooms(store: Store): AsyncGenerator<Room> {
   for await (const rec of store.list("rooms")) yield TABLES.rooms.codec.decode(rec.value);
 }
 
-/** A room record with Citadel's defaults for everything not given. */
+/** A room record with Citadel's defaults (from the schema) for everything not given. */
 export function newRoomRecord(fields: Partial<Room> & { name: string; number: number }): Room {
-  return {
-    password: "",
-    roomaide: -1,
-    highest: 0,
-    gen: Math.floor(Date.now() / 1000),
-    flags: RoomFlag.INUSE,
-    dirname: "",
-    floor: 0,
-    mtime: Math.floor(Date.now() / 1000),
-    ep_mode: 0,
-    ep_value: 0,
-    order: 64,
-    flags2: 0,
-    defaultview: 0,
-    msgnum_info: 0,
-    msgnum_pic: 0,
-    ...fields,
-  };
+  return withDefaults(ROOM, fields);
 }
 
 /** Creates a room with the next room number; 574 if it exists, 512 for a bad name. */
@@ -131,7 +70,9 @@ export async function createRoom(
 export async function getFloor(r: Reader | Store, num: number): Promise<Floor | null> {
   const bytes = await r.get("floors", [num]);
   if (bytes) return TABLES.floors.codec.decode(bytes);
-  return num === 0 ? { flags: 1, name: "Main Floor", refcount: 0, ep_mode: 0, ep_value: 0 } : null;
+  return num === 0
+    ? { flags: FloorFlag.INUSE, name: "Main Floor", refcount: 0, ep_mode: 0, ep_value: 0 }
+    : null;
 }
 
 /** The op that stores a floor. */

@@ -151,11 +151,12 @@ export class Store {
   }
 
   /**
-   * Everything that changed in a table after stamp `since`, in stamp order: live records
-   * and tombstones. A range read over the table's change log, not a scan of the table.
+   * Everything that changed in a table after stamp `since` (up to `upTo`, inclusive), in
+   * stamp order: live records and tombstones. A range read over the table's change log,
+   * not a scan of the table.
    */
-  changes(table: TableName, since: number): AsyncGenerator<Change> {
-    return listChanges(this.kv, table, since);
+  changes(table: TableName, since: number, upTo?: number): AsyncGenerator<Change> {
+    return listChanges(this.kv, table, since, upTo);
   }
 
   /** Reads `length` bytes at `offset` of a record's value without loading all of a big one. */

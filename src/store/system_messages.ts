@@ -1,3 +1,4 @@
+import { toBinaryString } from "../message/binary_string.ts";
 import type { Op, Store } from "./store.ts";
 
 /**
@@ -33,10 +34,13 @@ export function systemMessageOp(name: string, text: string | Uint8Array): Op {
   };
 }
 
-/** A system message's raw text, or null. Names are case-sensitive, as in Citadel. */
+/**
+ * A system message's raw text as a binary string (one char per stored byte, so a banner in
+ * Latin-1 stays Latin-1), or null. Names are case-sensitive, as in Citadel.
+ */
 export async function getSystemMessage(store: Store, name: string): Promise<string | null> {
   const bytes = await store.get("sysmsgs", [name]);
-  return bytes ? new TextDecoder().decode(bytes) : null;
+  return bytes ? toBinaryString(bytes) : null;
 }
 
 /** The names of all stored system messages. */
@@ -46,7 +50,10 @@ export async function listSystemMessages(store: Store): Promise<string[]> {
   return out;
 }
 
-/** Replaces `^name` macros as Citadel's MESG does. */
+/**
+ * Replaces `^name` macros as Citadel's MESG does. On a binary string, the values must be
+ * binary strings too (`utf8ToBinary`).
+ */
 export function expandMacros(text: string, values: Record<string, string>): string {
   return text.replace(/\^([a-z]+)/g, (m, name: string) => values[name] ?? m);
 }

@@ -1,77 +1,8 @@
-import { bytesCodec, type Codec, emptyCodec, intCodec, jsonCodec, textCodec } from "./codec.ts";
+import { bytesCodec, type Codec, emptyCodec, intCodec, schemaCodec, textCodec } from "./codec.ts";
+import { FLOOR, MESSAGE_META, ROOM, ROOM_FILE_META, USER, VISIT } from "../schema/records.ts";
 import type { KeyPart } from "../wire/record_key.ts";
 
-/** A user record: Citadel's `struct ctdluser`, with the password kept only as a salted hash. */
-export interface User {
-  version: number;
-  uid: number;
-  /** `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>` of the normalised password, or "". */
-  password: string;
-  flags: number;
-  timescalled: number;
-  posted: number;
-  axlevel: number;
-  usernum: number;
-  lastcall: number;
-  purgedays: number;
-  fullname: string;
-  msgnum_bio: number;
-  msgnum_pic: number;
-  emailaddrs: string;
-}
-
-/** A room record: Citadel's `struct ctdlroom` (QR* fields), expire policy flattened. */
-export interface Room {
-  name: string;
-  password: string;
-  roomaide: number;
-  highest: number;
-  gen: number;
-  flags: number;
-  dirname: string;
-  floor: number;
-  mtime: number;
-  ep_mode: number;
-  ep_value: number;
-  number: number;
-  order: number;
-  flags2: number;
-  defaultview: number;
-  msgnum_info: number;
-  msgnum_pic: number;
-}
-
-/** A floor record: `struct floor`; the floor number is the key. */
-export interface Floor {
-  flags: number;
-  name: string;
-  refcount: number;
-  ep_mode: number;
-  ep_value: number;
-}
-
-/** A visit: what one user knows of one room generation (`struct visit`). */
-export interface Visit {
-  lastseen: number;
-  flags: number;
-  seen: string;
-  answered: string;
-  view: number;
-}
-
-/** Message metadata: `struct MetaData` minus the number, which is the key. */
-export interface MessageMeta {
-  refcount: number;
-  content_type: string;
-  rfc822_length: number;
-}
-
-/** A file in a directory room: its description and attributes; the bytes follow in the value. */
-export interface RoomFileMeta {
-  mimetype: string;
-  description: string;
-  mtime: number;
-}
+export type { Floor, MessageMeta, Room, RoomFileMeta, User, Visit } from "../schema/records.ts";
 
 /** How one table's keys look: the type of each key part, in order. */
 export type KeyShape = readonly ("string" | "int")[];
@@ -89,42 +20,8 @@ function table<T>(name: string, key: KeyShape, codec: Codec<T>, about: string): 
   return { name, key, codec, about };
 }
 
-const userCodec = jsonCodec<User>({
-  version: "int",
-  uid: "int",
-  password: "string",
-  flags: "int",
-  timescalled: "int",
-  posted: "int",
-  axlevel: "int",
-  usernum: "int",
-  lastcall: "int",
-  purgedays: "int",
-  fullname: "string",
-  msgnum_bio: "int",
-  msgnum_pic: "int",
-  emailaddrs: "string",
-});
-
-const roomCodec = jsonCodec<Room>({
-  name: "string",
-  password: "string",
-  roomaide: "int",
-  highest: "int",
-  gen: "int",
-  flags: "int",
-  dirname: "string",
-  floor: "int",
-  mtime: "int",
-  ep_mode: "int",
-  ep_value: "int",
-  number: "int",
-  order: "int",
-  flags2: "int",
-  defaultview: "int",
-  msgnum_info: "int",
-  msgnum_pic: "int",
-});
+const userCodec = schemaCodec(USER);
+const roomCodec = schemaCodec(ROOM);
 
 /**
  * Every table, in the order sync visits them. Indexes Citadel keeps as tables of their own
@@ -139,13 +36,7 @@ export const TABLES = {
   floors: table(
     "floors",
     ["int"],
-    jsonCodec<Floor>({
-      flags: "int",
-      name: "string",
-      refcount: "int",
-      ep_mode: "int",
-      ep_value: "int",
-    }),
+    schemaCodec(FLOOR),
     "floors by number",
   ),
   rooms: table("rooms", ["string"], roomCodec, "rooms by lower-case name"),
@@ -154,20 +45,14 @@ export const TABLES = {
   visits: table(
     "visits",
     ["int", "int", "int"],
-    jsonCodec<Visit>({
-      lastseen: "int",
-      flags: "int",
-      seen: "string",
-      answered: "string",
-      view: "int",
-    }),
+    schemaCodec(VISIT),
     "room + generation + user to last seen, flags, seen set",
   ),
   messages: table("messages", ["int"], bytesCodec, "message base, Citadel on-disk format"),
   msgmeta: table(
     "msgmeta",
     ["int"],
-    jsonCodec<MessageMeta>({ refcount: "int", content_type: "string", rfc822_length: "int" }),
+    schemaCodec(MESSAGE_META),
     "message metadata",
   ),
   euidindex: table("euidindex", ["int", "string"], intCodec, "room + EUID to message number"),
@@ -208,8 +93,4 @@ export function keyProblem(def: TableDef, key: readonly KeyPart[]): string | und
 }
 
 /** The metadata part of a room file record (see `room_files.ts` for the envelope). */
-export const roomFileMetaCodec = jsonCodec<RoomFileMeta>({
-  mimetype: "string",
-  description: "string",
-  mtime: "int",
-});
+export const roomFileMetaCodec = schemaCodec(ROOM_FILE_META);

@@ -2,35 +2,11 @@ import { CtdlError } from "../errors.ts";
 import { counterOp, readCounter } from "./control.ts";
 import { type Op, type Reader, type Store } from "./store.ts";
 import { TABLES, type User } from "./tables.ts";
+import { UserFlag } from "../schema/flags.ts";
+import { USER } from "../schema/records.ts";
+import { withDefaults } from "../schema/record.ts";
 
-/** Access levels (`axlevel`), as Citadel numbers them. */
-export const AxLevel = {
-  DELETED: 0,
-  NEW: 1,
-  PROBLEM: 2,
-  LOCAL: 3,
-  NETWORK: 4,
-  PREFERRED: 5,
-  AIDE: 6,
-} as const;
-
-/** US_* user flags. */
-export const UserFlag = {
-  NEEDVALID: 1,
-  EXTEDIT: 2,
-  PERM: 4,
-  LASTOLD: 16,
-  EXPERT: 32,
-  UNLISTED: 64,
-  NOPROMPT: 128,
-  PROMPTCTL: 256,
-  DISAPPEAR: 512,
-  REGIS: 1024,
-  PAGINATOR: 2048,
-  INTERNET: 4096,
-  FLOORS: 8192,
-  COLOR: 16384,
-} as const;
+export { AxLevel, UserFlag } from "../schema/flags.ts";
 
 /** Flags a user may set with SETU (Citadel's US_USER_SET). */
 export const US_USER_SET = UserFlag.LASTOLD | UserFlag.EXPERT | UserFlag.UNLISTED |
@@ -131,23 +107,9 @@ export function userOps(user: User): Op[] {
   return ops;
 }
 
-/** A user record with Citadel's defaults for everything not given. */
+/** A user record with Citadel's defaults (from the schema) for everything not given. */
 export function newUserRecord(fields: Partial<User> & { fullname: string; usernum: number }): User {
-  return {
-    version: 902,
-    uid: -1,
-    password: "",
-    flags: UserFlag.PAGINATOR | UserFlag.FLOORS | UserFlag.COLOR,
-    timescalled: 0,
-    posted: 0,
-    axlevel: AxLevel.NETWORK,
-    lastcall: 0,
-    purgedays: 0,
-    msgnum_bio: 0,
-    msgnum_pic: 0,
-    emailaddrs: "",
-    ...fields,
-  };
+  return withDefaults(USER, fields);
 }
 
 /**

@@ -11,13 +11,15 @@ export interface ServeProcess {
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /**
- * Starts `ctdlsync serve --data DIR --listen 127.0.0.1:0` and resolves with the port the OS
- * gave it, read from its "listening on" log line (no free-port guess that another process
- * could take in between); throws if it exits or logs nothing of the kind within 20 s.
+ * Starts `ctdlsync serve --data DIR --listen 127.0.0.1:0` (or `port`, to restart a server
+ * where it was) with any `args` added (e.g. `--replica-of`), and resolves with the port the
+ * OS gave it, read from its "listening on" log line (no free-port guess that another
+ * process could take in between); throws if it exits or logs nothing of the kind within
+ * 20 s.
  */
 export async function spawnServe(
   dataDir: string,
-  opts: { log?: boolean } = {},
+  opts: { log?: boolean; port?: number; args?: string[] } = {},
 ): Promise<ServeProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -29,7 +31,8 @@ export async function spawnServe(
       "--data",
       dataDir,
       "--listen",
-      "127.0.0.1:0",
+      `127.0.0.1:${opts.port ?? 0}`,
+      ...(opts.args ?? []),
     ],
     stdout: "null",
     stderr: "piped",

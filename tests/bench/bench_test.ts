@@ -10,6 +10,11 @@ const KEYS = [
   "rerun_s",
   "rss_mib_small",
   "rss_mib_large",
+  "import_hash_ratio",
+  "cutover_lockout_s",
+  "online_pull_ratio",
+  "mirror_full_s",
+  "mirror_rerun_s",
 ];
 
 // Runs the whole bench at a tiny size so it cannot rot; the figures mean nothing at this

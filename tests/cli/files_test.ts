@@ -102,6 +102,7 @@ Deno.test("files: the documented units pass systemd-analyze verify as written", 
     "/etc/systemd/system/ctdlsync.service",
     "/etc/systemd/system/ctdlsync-pull.service",
     "/etc/systemd/system/ctdlsync-pull.timer",
+    "/etc/systemd/system/ctdlsync-replica.service",
     "/usr/lib/sysusers.d/ctdlsync.conf",
   ];
   assert.deepEqual([...units.keys()].sort(), names.sort());

@@ -4,9 +4,10 @@
  * as on a stock Citadel system (the fallback pull of the real 902 data), with the original
  * passwords.
  */
+import { exportMigr } from "../../src/app/migr_export.ts";
 import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
-import { runFallbackPull } from "../../src/client/fallback.ts";
+import { runFallbackPull } from "../../src/app/fallback_pull.ts";
 import { runPull } from "../../src/client/run_pull.ts";
 import { getRoom, roomMessages, VisitFlag, visitOp } from "../../src/store/rooms.ts";
 import { Store } from "../../src/store/store.ts";
@@ -110,7 +111,7 @@ Deno.test({
     assert.deepEqual(missing, [], `CI needs ${missing.join(", ")} for the text client tests`);
     const real = await tempStore();
     await loadRealSystem(real.store);
-    const stock = startServer(real.store, { sync: false });
+    const stock = startServer(real.store, { sync: false, migrExport: exportMigr });
     const root = await Deno.makeTempDir({ prefix: "ctdlsync-fallback-client-" });
     try {
       const admin = manifest().admin;

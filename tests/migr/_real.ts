@@ -2,7 +2,7 @@
  * The real Citadel 902 data in ../shared (see its README): paths, the manifest, and a store
  * imported from the export. Tests that need it skip with a message where it is absent.
  */
-import { fileText, importMigr } from "../../src/migr/import.ts";
+import { fileText, importMigr } from "../../src/app/migr_import.ts";
 import { roomFileOp } from "../../src/store/room_files.ts";
 import type { Store } from "../../src/store/store.ts";
 import { systemMessageOp } from "../../src/store/system_messages.ts";

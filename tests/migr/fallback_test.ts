@@ -1,6 +1,7 @@
+import { exportMigr } from "../../src/app/migr_export.ts";
 import assert from "node:assert/strict";
 import { ConnectionError } from "../../src/client/connection.ts";
-import { runFallbackPull } from "../../src/client/fallback.ts";
+import { runFallbackPull } from "../../src/app/fallback_pull.ts";
 import { runPull } from "../../src/client/run_pull.ts";
 import { CtdlError } from "../../src/errors.ts";
 import { parseRoomFile, statRoomFile } from "../../src/store/room_files.ts";
@@ -14,7 +15,7 @@ const real = { ignore: !EXPORT || !MANIFEST || !FILES };
 async function realSource() {
   const t = await tempStore();
   await loadRealSystem(t.store);
-  const { server, address } = startServer(t.store, { sync: false });
+  const { server, address } = startServer(t.store, { sync: false, migrExport: exportMigr });
   return {
     store: t.store,
     address,
@@ -99,7 +100,7 @@ Deno.test({
 
       // A server on the pulled store: the ORIGINAL clear passwords log in, hello reads the same.
       const copy = await Store.open(`${root}/data`);
-      const { server, address } = startServer(copy, { sync: false });
+      const { server, address } = startServer(copy, { sync: false, migrExport: exportMigr });
       try {
         for (const u of [...m.users, m.admin]) {
           const c = await CitadelClient.connect(address);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { decodeBase64Lenient } from "../../src/message/base64.ts";
 import { fieldText, parseMessage } from "../../src/message/message.ts";
-import { fileText, importMigr, importMigrFile } from "../../src/migr/import.ts";
-import { importSummary } from "../../src/migr/report.ts";
+import { fileText, importMigr, importMigrFile } from "../../src/app/migr_import.ts";
+import { importSummary } from "../../src/app/import_report.ts";
 import { MigrFormatError, type MigrRecord, readMigrRecords } from "../../src/migr/xml_reader.ts";
 import { readConfig, readCounter } from "../../src/store/control.ts";
 import { getMeta } from "../../src/store/messages.ts";
@@ -257,7 +257,7 @@ Deno.test({
         [xml.replace("</u_flags>", "</u_flag>"), /^line 56, <u_flag>: <\/u_flag> closes <u_flags>/],
         [
           xml.replace("<u_axlevel>6</u_axlevel>", "<u_axlevel>six</u_axlevel>"),
-          /<u_axlevel>: 'six' is not a whole number/,
+          /<u_axlevel>: "six" is not a whole number/,
         ],
         [
           xml.replace("/0EASTZCMDI2N0VG", "/0E!STZCMDI2N0VG"),
@@ -328,11 +328,11 @@ junk after the root is ignored <progress>100</progress>`;
     const dir = await t.store.get("directory", ["z@example.org"]);
     assert.equal(new TextDecoder().decode(dir!), "Zed");
     assert.equal(report.warnings.length, 1);
-    assert.match(report.warnings[0], /room 'Nowhere'.*3 message pointers not imported/);
+    assert.match(report.warnings[0], /room "Nowhere".*3 message pointers not imported/);
     const text = importSummary(report);
     assert.match(text, /<openid> {2}x2/);
     assert.match(text, /user\.u_msgnum_inboxrules {2}x1/);
-    assert.match(text, /warnings:\n {2}line \d+: message list of room 'Nowhere'/);
+    assert.match(text, /warnings:\n {2}line \d+: message list of room "Nowhere"/);
   } finally {
     await t.cleanup();
   }

@@ -1,6 +1,7 @@
 /**
- * Verbs added for issue 10 whose behaviour the 902 recording cannot show: ENT0 keeps the
- * bytes a client sends, and the full-text index follows posts and deletions.
+ * Verbs added for issue 10 whose behaviour the 902 recording cannot show: ENT0 and
+ * EMSG/MESG keep the bytes a client sends, and the full-text index follows posts and
+ * deletions.
  */
 import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../../fixtures/small.ts";
@@ -46,6 +47,30 @@ Deno.test("ENT0 with Latin-1 bytes stores and reads back byte for byte", async (
     }
     assert.ok(indexOfBytes(all, latin1("Gr\xfc\xdfe, se\xf1or \xbd")) >= 0, "line 1 intact");
     assert.ok(indexOfBytes(all, latin1("\xe9t\xe9")) >= 0, "line 2 intact");
+    await c.quit();
+  });
+});
+
+Deno.test("MESG sends a Latin-1 system message byte for byte, macros expanded", async () => {
+  await withFixtureServer(async (address, store) => {
+    const c = await loginAs(address, sysop);
+    const text = latin1(" Gr\xfc\xdfe from ^humannode, se\xf1or \xbd\n\xe9t\xe9\n");
+    assert.equal((await c.command("EMSG latin")).code, 400);
+    await c.out.write(text);
+    await c.send("000");
+    // EMSG sends nothing after 000, so a NOOP marks when the text has been stored.
+    assert.equal((await c.command("NOOP")).code, 200);
+    assert.deepEqual(await store.get("sysmsgs", ["latin"]), text, "stored as sent");
+
+    await c.send("MESG latin");
+    const chunks: number[] = [];
+    while (indexOfBytes(Uint8Array.from(chunks), latin1("\n000\n")) < 0) {
+      chunks.push(...await c.reader.readExact(1));
+    }
+    assert.deepEqual(
+      Uint8Array.from(chunks),
+      latin1("100 latin\n Gr\xfc\xdfe from Fixture BBS, se\xf1or \xbd\n\xe9t\xe9\n000\n"),
+    );
     await c.quit();
   });
 });

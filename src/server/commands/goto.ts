@@ -61,8 +61,9 @@ async function gotoRoom(s: Session, args: string[]): Promise<void> {
       try {
         visit = await updateVisit(s, room, want);
       } catch (e) {
-        // Single-user mode refuses the write; Citadel would still let the user in.
-        if (!(e instanceof CtdlError && e.code === 552)) throw e;
+        // Single-user mode (or a read-only replica) refuses the write; Citadel would still
+        // let the user in.
+        if (!(e instanceof CtdlError && (e.code === 552 || e.code === Code.NOT_HERE))) throw e;
       }
     }
   }

@@ -1,7 +1,6 @@
 import { Code, CtdlError } from "../../errors.ts";
 import { AxLevel } from "../../store/users.ts";
 import { log } from "../../log.ts";
-import { exportMigr } from "../../migr/export.ts";
 import { subVerbs } from "../dispatch.ts";
 import type { Command, CommandTable } from "../session.ts";
 
@@ -22,7 +21,8 @@ function aideBeyondUsers(inner: Command): Command {
 
 /**
  * MIGR: Citadel's XML migration. `MIGR export` streams the whole store as the document a
- * Citadel 902 writes (see src/migr/export.ts) as a `100` listing ended by `000`, so a
+ * Citadel 902 writes (the exporter comes in through the server options, see
+ * src/app/migr_export.ts) as a `100` listing ended by `000`, so a
  * Citadel-style tool (or our own pull fallback) can move the data to another server.
  *
  * 902 serves MIGR only to internal programs on its admin socket; newer versions let an Aide
@@ -33,15 +33,19 @@ export const migrateCommands: CommandTable = {
   MIGR: aideBeyondUsers(subVerbs("user", {
     import() {
       throw new CtdlError(
-        530,
+        Code.CMD_NOT_SUPPORTED,
         "MIGR import is not available over the wire; stop the server and run " +
           "'ctdlsync import --migr FILE --data DIR'",
       );
     },
     async export(s) {
+      const exporter = s.server.options.migrExport;
+      if (!exporter) {
+        throw new CtdlError(Code.CMD_NOT_SUPPORTED, "MIGR export is not available here");
+      }
       await s.reply(`${Code.LISTING_FOLLOWS} Exporting all Citadel databases.`);
       try {
-        for await (const piece of exportMigr(s.server.store)) {
+        for await (const piece of exporter(s.server.store)) {
           await s.sendBytes(encoder.encode(piece));
         }
       } catch (e) {

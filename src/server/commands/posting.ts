@@ -20,6 +20,7 @@ import { atol } from "../args.ts";
 import { currentRoom, roomAccess, UA } from "../access.ts";
 import { getMailbox } from "../mailbox.ts";
 import { postLocalMessage } from "../post_message.ts";
+import { dropOldCards, vcardPost } from "../vcard_save.ts";
 import type { CommandTable, Session } from "../session.ts";
 
 /** Citadel's default c_maxmsglen: longer message texts are cut (the rest is read and dropped). */
@@ -83,24 +84,16 @@ function rfc2047(value: string, always = false): string {
 }
 
 /**
- * What Citadel's before-save hooks take from a vCard (address books: EUID = UID, subject =
- * FN) or an iCalendar object (calendars and task lists: EUID = UID, subject = SUMMARY).
+ * What Citadel's before-save hook takes from an iCalendar object in calendars and task
+ * lists: EUID = UID, subject = SUMMARY, time = DTSTART. (vCards: see vcard_save.ts.)
  */
 function objectFields(
   room: Room,
   body: string,
 ): { E?: string; U?: string; T?: number; encodeSubject?: boolean } {
   const view = room.defaultview;
-  const want = view === View.ADDRESSBOOK
-    ? "text/x-vcard"
-    : view === View.CALENDAR || view === View.TASKS
-    ? "text/calendar"
-    : "";
-  if (want === "") return {};
-  const part = mimeParts(body).find((p) =>
-    p.contentType.toLowerCase() === want ||
-    (want === "text/x-vcard" && p.contentType.toLowerCase() === "text/vcard")
-  );
+  if (view !== View.CALENDAR && view !== View.TASKS) return {};
+  const part = mimeParts(body).find((p) => p.contentType.toLowerCase() === "text/calendar");
   if (!part) return {};
   const props = new Map<string, string>();
   for (const line of part.content.replace(/\r/g, "").replace(/\n[ \t]/g, "").split("\n")) {
@@ -109,7 +102,6 @@ function objectFields(
     const name = line.slice(0, colon).split(";")[0].toUpperCase();
     if (!props.has(name)) props.set(name, line.slice(colon + 1).trim());
   }
-  if (want === "text/x-vcard") return { E: props.get("UID"), U: props.get("FN") ?? props.get("N") };
   // 902 dates a calendar object by its start, and always encodes its summary (RFC 2047).
   const start = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$/.exec(
     props.get("DTSTART") ?? "",
@@ -233,6 +225,7 @@ export const postingCommands: CommandTable = {
       });
       // A binary string: the body's bytes as the client sent them, never decoded.
       const body = lines.map((l) => l + "\n").join("");
+      const card = format === 4 ? await vcardPost(s, room, body) : null;
 
       const fields: Record<string, string | Uint8Array> = {
         P: (fromEmail || user.fullname).replace(/\s/g, "_"),
@@ -245,9 +238,18 @@ export const postingCommands: CommandTable = {
         E: euid,
         W: references,
         U: rfc2047(subject),
-        M: fromBinaryString(body),
+        M: fromBinaryString(card ? card.body : body),
       };
-      if (format === 4 && !delivery) {
+      if (card) {
+        // 902's vCard hook: EUID = UID; subject = FN (or N) as stored, else the UID.
+        fields.E = new TextDecoder().decode(fromBinaryString(card.euid));
+        if (card.subject !== undefined) fields.U = fromBinaryString(card.subject);
+        else if (subject === "") fields.U = fromBinaryString(card.euid);
+        if (card.owner !== undefined) {
+          fields.A = card.owner;
+          await dropOldCards(s, room);
+        }
+      } else if (format === 4 && !delivery) {
         const obj = objectFields(room, body);
         // The body is a binary string: its UID and summary are UTF-8 bytes, kept as such.
         if (obj.E) fields.E = new TextDecoder().decode(fromBinaryString(obj.E));

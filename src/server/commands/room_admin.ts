@@ -1,3 +1,4 @@
+import { GETR_FIELDS, wireFields } from "../../schema/wire_orders.ts";
 import { Code, CtdlError } from "../../errors.ts";
 import { readConfig } from "../../store/control.ts";
 import {
@@ -291,16 +292,11 @@ export const roomAdminCommands: CommandTable = {
     async run(s) {
       const room = await roomAideRoom(s);
       const name = room.flags & RoomFlag.MAILBOX ? stripMailboxPrefix(room.name) : room.name;
-      const fields = [
+      const fields = wireFields(room, GETR_FIELDS, {
         name,
-        room.flags & RoomFlag.PASSWORDED ? room.password : "",
-        room.flags & RoomFlag.DIRECTORY ? room.dirname : "",
-        room.flags,
-        room.floor,
-        room.order,
-        room.defaultview,
-        room.flags2,
-      ];
+        password: room.flags & RoomFlag.PASSWORDED ? room.password : "",
+        dirname: room.flags & RoomFlag.DIRECTORY ? room.dirname : "",
+      });
       await s.reply(`${Code.OK}${instantFlag(s)}${fields.join("|")}|`);
     },
   },

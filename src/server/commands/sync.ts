@@ -14,6 +14,7 @@ import {
 import { recordHead } from "../../wire/record_stream.ts";
 import { subVerbs } from "../dispatch.ts";
 import type { CommandTable, Session } from "../session.ts";
+import { followFeed } from "../follow_feed.ts";
 import { isUserSyncTarget, runUserSync } from "./sync_user.ts";
 
 /** The info line for one table: `table|count|digest|stamp|bytes`. */
@@ -95,7 +96,8 @@ async function* asChanges(store: Store, table: TableName, opts: { after?: KeyPar
 /**
  * `SYNC <table>|<action>[|arg]`: the sync source. Actions: info, getall, range|<key hex>
  * (records after a key: resume of getall), since|<stamp> (changes and tombstones after a
- * stamp), get|<key hex>. `SYNC all|info` lists every table's info line.
+ * stamp), get|<key hex>. `SYNC all|info` lists every table's info line; `SYNC all|follow`
+ * is the live change feed (../follow_feed.ts).
  */
 const tableSync = subVerbs(
   "aide",
@@ -109,6 +111,12 @@ const tableSync = subVerbs(
         return;
       }
       await s.reply(`200 ${await infoLine(store, table(name))}|${store.id}`);
+    },
+    async follow(s, [name, since, heartbeat]) {
+      if (name !== "all") {
+        throw new CtdlError(512, "follow covers every table: SYNC all|follow|<stamp>");
+      }
+      await followFeed(s, since, heartbeat);
     },
     async getall(s, [name]) {
       const t = table(name);
@@ -168,7 +176,7 @@ export const syncCommands: CommandTable = {
 function syncUnknown(action: string): string {
   return action === ""
     ? "usage: SYNC <table>|<action>[|<argument>]"
-    : `unknown action '${action}' (info, getall, range, since, get)`;
+    : `unknown action '${action}' (info, getall, range, since, get, follow)`;
 }
 
 /** The table a SYNC names; 512 for anything else. */

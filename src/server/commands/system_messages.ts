@@ -1,4 +1,4 @@
-import { fromBinaryString } from "../../message/binary_string.ts";
+import { fromBinaryString, utf8ToBinary } from "../../message/binary_string.ts";
 import { escapeListingLine } from "../../message/render.ts";
 import { Code, CtdlError } from "../../errors.ts";
 import { readAllConfig } from "../../store/control.ts";
@@ -65,9 +65,14 @@ export const systemMessageCommands: CommandTable = {
           `Cannot open '${messagePath(s, name)}': No such file or directory`,
         );
       }
-      const body = expandMacros(text, await macroValues(s)).replace(/\n$/, "");
+      // The stored bytes go out as they are (no UTF-8 round trip, as ENT0 and MSG0); only
+      // the macro values, which are text, are written in UTF-8.
+      const values = Object.fromEntries(
+        Object.entries(await macroValues(s)).map(([k, v]) => [k, utf8ToBinary(v)]),
+      );
+      const body = expandMacros(text, values).replace(/\n$/, "");
       // A body line of exactly "000" would end the listing early for every client.
-      await s.listing(name, body.split("\n").map(escapeListingLine));
+      await s.binaryListing(name, body.split("\n").map(escapeListingLine));
     },
   },
   EMSG: {

@@ -1,3 +1,4 @@
+import { AGUP_FIELDS, wireFields } from "../../schema/wire_orders.ts";
 import { Code, CtdlError } from "../../errors.ts";
 import { ControlFlag, readConfig, readCounter } from "../../store/control.ts";
 import { getVisit, roomMessages } from "../../store/rooms.ts";
@@ -24,7 +25,7 @@ import { defaultCard, saveCard } from "../registration_card.ts";
 import { createPersonalRooms } from "../personal_rooms.ts";
 import { ownAddress } from "../addresses.ts";
 import type { CommandTable } from "../session.ts";
-import { checkSingleUser, completeLogin } from "./login.ts";
+import { checkSingleUser, completeLogin } from "../login_flow.ts";
 
 /**
  * Citadel's strproc() for user names: control and non-ASCII characters become blanks,
@@ -223,10 +224,7 @@ export const userCommands: CommandTable = {
       if (!user) throw new CtdlError(Code.NO_SUCH_USER, "No such user.");
       // Citadel sends the clear password here; we only keep a hash, so the field is empty
       // (and ASUP treats an empty one as "unchanged").
-      const u = user;
-      await s.reply(
-        `200 ${u.fullname}||${u.flags}|${u.timescalled}|${u.posted}|${u.axlevel}|${u.usernum}|${u.lastcall}|${u.purgedays}`,
-      );
+      await s.reply(`200 ${wireFields(user, AGUP_FIELDS, { password: "" }).join("|")}`);
     },
   },
   ASUP: {

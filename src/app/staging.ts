@@ -8,8 +8,63 @@
 
 import { basename, dirname, join, resolve } from "node:path";
 import { CtdlError } from "../errors.ts";
+import { log } from "../log.ts";
 import { LOCK_FILE } from "../store/lock.ts";
 import { Store } from "../store/store.ts";
+
+/**
+ * Staging directories are named `.<target>.staging-<pid>-<start>-<random>`: the process that
+ * builds it and that process's start time (so a reused PID is not taken for the builder).
+ * An interrupted import (kill -9, power loss) leaves one behind; the next import removes it
+ * once no live process holds it.
+ */
+const STAGING = /^\.(.+)\.staging-(\d+)-(\d+)-[A-Za-z0-9_]+$/;
+/** Staging directories of older versions (no PID): removed only when a day old. */
+const OLD_STAGING = /^\.(.+)\.staging-[A-Za-z0-9_]+$/;
+const OLD_STAGING_AGE_MS = 24 * 3600 * 1000;
+
+/** A process's start time in clock ticks since boot (/proc/PID/stat field 22), or null. */
+export async function processStart(pid: number): Promise<number | null> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[19]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Removes staging directories beside `target` that no live process is building: their PID
+ * is gone, or belongs to a process started at another time. Returns the names removed.
+ */
+export async function removeStaleStaging(target: string): Promise<string[]> {
+  const parent = dirname(target);
+  const base = basename(target);
+  const removed: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(parent));
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    if (!e.isDirectory) continue;
+    const path = join(parent, e.name);
+    const m = STAGING.exec(e.name);
+    let stale = false;
+    if (m && m[1] === base) {
+      stale = await processStart(Number(m[2])) !== Number(m[3]);
+    } else if (!m && OLD_STAGING.exec(e.name)?.[1] === base) {
+      const mtime = (await Deno.stat(path).catch(() => null))?.mtime?.getTime() ?? Date.now();
+      stale = Date.now() - mtime > OLD_STAGING_AGE_MS;
+    }
+    if (!stale) continue;
+    await Deno.remove(path, { recursive: true }).then(() => removed.push(e.name), () => {});
+  }
+  return removed;
+}
 
 /** A store's own files (the KV file and SQLite's companions); nothing else may be replaced. */
 const STORE_FILE = /^ctdlsync\.(kv(-wal|-shm|-journal)?|lock)$/;
@@ -54,7 +109,22 @@ export async function replaceStore<T>(
   const parent = dirname(target);
   await checkReplaceable(target);
   await Deno.mkdir(parent, { recursive: true });
-  const stage = await Deno.makeTempDir({ dir: parent, prefix: `.${basename(target)}.staging-` });
+  const stale = await removeStaleStaging(target);
+  if (stale.length > 0) {
+    log.info(`removed ${stale.length} staging directories left by interrupted runs`);
+  }
+  // A swap killed between its two renames leaves the previous store aside as `.old-*`:
+  // never removed automatically (it may be the only copy), but said.
+  for await (const e of Deno.readDir(parent)) {
+    if (e.isDirectory && e.name.startsWith(`.${basename(target)}.old-`)) {
+      log.info(`${join(parent, e.name)} holds a store an interrupted swap moved aside`);
+    }
+  }
+  const me = `${Deno.pid}-${await processStart(Deno.pid) ?? 0}`;
+  const stage = await Deno.makeTempDir({
+    dir: parent,
+    prefix: `.${basename(target)}.staging-${me}-`,
+  });
   let result: T;
   try {
     const store = await Store.open(stage, { create: true });

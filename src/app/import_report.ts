@@ -5,7 +5,42 @@
  * @module
  */
 
-import type { ImportProgress, ImportReport } from "./import.ts";
+import type { TableName } from "../store/tables.ts";
+
+/** What an import did: per table, records now in the store; what it could not place. */
+export interface ImportReport {
+  /** The export's `<version>` (Citadel's REV_LEVEL, e.g. "902"). */
+  version: string;
+  seconds: number;
+  /** Clear-text passwords hashed (PBKDF2) and the wall time that took. */
+  passwordsHashed: number;
+  hashSeconds: number;
+  /** Accounts exported without a password (a locked value): they need one set here. */
+  locked: number;
+  /** Elements read, by name (`config`, `user`, ..., `msglist pointers`). */
+  elements: Record<string, number>;
+  /** Records in each table after the import. */
+  tables: Record<TableName, number>;
+  /** Records each table should hold according to the document. */
+  expected: Partial<Record<TableName, number>>;
+  /** Elements, fields and attributes the importer does not know, by name, with counts. */
+  unknown: Record<string, number>;
+  warnings: string[];
+}
+
+/** Progress of a running import: the export's own `<progress>` percentage and counts. */
+export interface ImportProgress {
+  percent: number;
+  records: number;
+  line: number;
+}
+
+/** Options of an import. */
+export interface ImportOptions {
+  onProgress?: (p: ImportProgress) => void;
+  /** PBKDF2 hashes computed at once (default: the cores the runtime reports). */
+  hashConcurrency?: number;
+}
 
 function rows(head: [string, string], body: [string, string][]): string[] {
   const w0 = Math.max(head[0].length, ...body.map((r) => r[0].length));
@@ -18,7 +53,8 @@ function rows(head: [string, string], body: [string, string][]): string[] {
 export function importSummary(r: ImportReport): string {
   const out = [
     `imported a Citadel ${r.version || "(unknown version)"} MIGR export in ${r.seconds} s ` +
-    `(${r.passwordsHashed} passwords hashed in ${r.hashSeconds} s)`,
+    `(${r.passwordsHashed} passwords hashed in ${r.hashSeconds} s)` +
+    (r.locked > 0 ? `; ${r.locked} accounts came without a password: set one (ASUP)` : ""),
     "",
     ...rows(
       ["table", "records"],

@@ -11,6 +11,7 @@ import { fieldText, parseMessage } from "../message/message.ts";
 import { BatchWriter } from "../store/batch_writer.ts";
 import { metaOp } from "../store/messages.ts";
 import type { Store } from "../store/store.ts";
+import { userKey as userKeyOf } from "../store/users.ts";
 import { type MessageMeta, TABLES, type User } from "../store/tables.ts";
 
 const encoder = new TextEncoder();
@@ -63,8 +64,15 @@ async function rebuildDirectory(
   fqdn: string,
 ): Promise<number> {
   const writer = new BatchWriter(store);
-  const add = (addr: string, user: string) =>
-    writer.add({ table: "directory", key: [addr.toLowerCase()], value: encoder.encode(user) });
+  const keys = new Set<string>();
+  const add = (addr: string, user: string) => {
+    keys.add(addr.toLowerCase());
+    return writer.add({
+      table: "directory",
+      key: [addr.toLowerCase()],
+      value: encoder.encode(user),
+    });
+  };
   for (const user of byNumber.values()) {
     for (const a of user.emailaddrs.split("|").map((x) => x.trim()).filter(Boolean)) {
       await add(a, user.fullname);
@@ -87,7 +95,7 @@ async function rebuildDirectory(
     }
   }
   await writer.flush();
-  return writer.records;
+  return keys.size;
 }
 
 /**
@@ -95,12 +103,14 @@ async function rebuildDirectory(
  * messages in a room share an EUID (an export taken mid-replacement), the EUID rule decides by
  * message time, later number winning a tie, as a re-save would.
  */
-async function rebuildEuidIndex(store: Store, euids: Map<number, EuidEntry>): Promise<void> {
-  if (euids.size === 0) return;
+async function rebuildEuidIndex(store: Store, euids: Map<number, EuidEntry>): Promise<number> {
+  if (euids.size === 0) return 0;
   const writer = new BatchWriter(store);
+  let entries = 0;
   let room = -1;
   let held = new Map<string, { msgnum: number; time: number }>();
   const flush = async () => {
+    entries += held.size;
     for (const [euid, h] of held) {
       await writer.add({
         table: "euidindex",
@@ -124,6 +134,7 @@ async function rebuildEuidIndex(store: Store, euids: Map<number, EuidEntry>): Pr
   }
   await flush();
   await writer.flush();
+  return entries;
 }
 
 /**
@@ -143,12 +154,58 @@ export async function fixRefcounts(store: Store, refcounts: Map<number, number>)
   await writer.flush();
 }
 
-/** Rebuilds users by number, the directory and the EUID index of a freshly imported store. */
+/** How many entries each derived index should hold, as its rebuild computed them. */
+export type DerivedCounts = Record<"usersbynumber" | "directory" | "euidindex", number>;
+
+/**
+ * Rebuilds users by number, the directory and the EUID index of a freshly imported store;
+ * returns the distinct entries each should now hold, for the import's checks.
+ */
 export async function rebuildIndexes(
   store: Store,
   opts: { euids: Map<number, EuidEntry>; fqdn: string },
-): Promise<void> {
+): Promise<DerivedCounts> {
   const byNumber = await rebuildUsersByNumber(store);
-  await rebuildDirectory(store, byNumber, opts.fqdn);
-  await rebuildEuidIndex(store, opts.euids);
+  const directory = await rebuildDirectory(store, byNumber, opts.fqdn);
+  const euidindex = await rebuildEuidIndex(store, opts.euids);
+  return { usersbynumber: byNumber.size, directory, euidindex };
+}
+
+/**
+ * Checks the derived indexes against the records they come from: every users-by-number and
+ * directory entry names a user (by number, for the former), every EUID entry points at a
+ * message listed in its room. Returns, per index, one line per problem (at most `max` each).
+ */
+export async function checkDerived(
+  store: Store,
+  max = 20,
+): Promise<Record<keyof DerivedCounts, string[]>> {
+  const problems: Record<keyof DerivedCounts, string[]> = {
+    usersbynumber: [],
+    directory: [],
+    euidindex: [],
+  };
+  const add = (p: string) => {
+    const list = problems[p.split(" ")[0] as keyof DerivedCounts];
+    if (list.length < max) list.push(p);
+  };
+  for await (const rec of store.list("usersbynumber")) {
+    const name = TABLES.usersbynumber.codec.decode(rec.value);
+    const bytes = await store.get("users", [userKeyOf(name)]);
+    const user = bytes ? TABLES.users.codec.decode(bytes) : null;
+    if (user?.usernum !== rec.key[0]) add(`usersbynumber ${rec.key[0]}: no such user`);
+  }
+  for await (const rec of store.list("directory")) {
+    const name = TABLES.directory.codec.decode(rec.value);
+    if (!await store.get("users", [userKeyOf(name)])) {
+      add(`directory ${JSON.stringify(rec.key[0])}: no user ${JSON.stringify(name)}`);
+    }
+  }
+  for await (const rec of store.list("euidindex")) {
+    const msgnum = TABLES.euidindex.codec.decode(rec.value);
+    if (await store.get("msglists", [rec.key[0], msgnum]) === null) {
+      add(`euidindex ${rec.key.join("|")}: message ${msgnum} is not in that room`);
+    }
+  }
+  return problems;
 }

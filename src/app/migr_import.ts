@@ -4,7 +4,7 @@
  *
  * Mapping (citadel-protocol.md §8.1): `<config>` rows go to `config`, except the control
  * counters (MMhighest, MMnextuser, MMnextroom, MMflags) which go to `control`; `<user>`,
- * `<room>`, `<floor>`, `<visit>` map field by field (see schema.ts); `<room_messages>` become
+ * `<room>`, `<floor>`, `<visit>` map field by field (see src/migr/fields.ts, derived from src/schema/records.ts); `<room_messages>` become
  * `msglists` entries; `<message>` becomes the on-disk bytes in `messages` plus `msgmeta`, whose
  * reference count is derived from the room lists because 902 exports a stale 0.
  *
@@ -15,69 +15,46 @@ import { CtdlError } from "../errors.ts";
 import { decodeBase64Lenient } from "../message/base64.ts";
 import { messageEuid, messageTime } from "../message/euid.ts";
 import { type CitadelMessage, parseMessage } from "../message/message.ts";
-import { BatchWriter } from "../store/batch_writer.ts";
+import {
+  CONTROL_KEYS,
+  floorFromMigr,
+  messageFromMigr,
+  roomFromMigr,
+  userFromMigr,
+  visitFromMigr,
+} from "../migr/fields.ts";
+import { quoteSnippet } from "../migr/snippet.ts";
+import { MigrFormatError, type MigrRecord, readMigrRecords } from "../migr/xml_reader.ts";
 import { configOp, type Counter, counterOp } from "../store/control.ts";
 import { contentTypeOf, metaOp } from "../store/messages.ts";
 import { floorOp, roomKey, roomOp } from "../store/rooms.ts";
 import type { Store } from "../store/store.ts";
-import { type Room, TABLE_NAMES, type TableName, TABLES, type User } from "../store/tables.ts";
-import { hashPassword, userKey } from "../store/users.ts";
-import { type EuidEntry, fixRefcounts, rebuildIndexes } from "./indexes.ts";
-import {
-  CONTROL_KEYS,
-  type FieldSpec,
-  FLOOR_FIELDS,
-  MESSAGE_FIELDS,
-  ROOM_FIELDS,
-  UID_NONE_EXPORTED,
-  USER_FIELDS,
-  VISIT_FIELDS,
-} from "./schema.ts";
+import { TABLE_NAMES, type TableName, TABLES, type User } from "../store/tables.ts";
+import { FloorFlag } from "../schema/flags.ts";
+import { userKey } from "../store/users.ts";
+import type { ImportOptions, ImportReport } from "./import_report.ts";
+import { PasswordHasher } from "./password_hasher.ts";
+import { type EuidEntry, fixRefcounts, rebuildIndexes } from "./migr_indexes.ts";
+import { BatchWriter } from "../store/batch_writer.ts";
 import { replaceStore } from "./staging.ts";
-import { MigrFormatError, type MigrRecord, readMigrRecords } from "./xml_reader.ts";
 
-/** What an import did: per table, records now in the store; what it could not place. */
-export interface ImportReport {
-  /** The export's `<version>` (Citadel's REV_LEVEL, e.g. "902"). */
-  version: string;
-  seconds: number;
-  /** Clear-text passwords hashed (PBKDF2) and the wall time that took. */
-  passwordsHashed: number;
-  hashSeconds: number;
-  /** Elements read, by name (`config`, `user`, ..., `msglist pointers`). */
-  elements: Record<string, number>;
-  /** Records in each table after the import. */
-  tables: Record<TableName, number>;
-  /** Records each table should hold according to the document. */
-  expected: Partial<Record<TableName, number>>;
-  /** Elements, fields and attributes the importer does not know, by name, with counts. */
-  unknown: Record<string, number>;
-  warnings: string[];
-}
-
-/** Progress of a running import: the export's own `<progress>` percentage and counts. */
-export interface ImportProgress {
-  percent: number;
-  records: number;
-  line: number;
-}
-
-/** Options of an import. */
-export interface ImportOptions {
-  onProgress?: (p: ImportProgress) => void;
-  /** PBKDF2 hashes computed at once (default 4). */
-  hashConcurrency?: number;
-}
+export type { ImportOptions, ImportProgress, ImportReport } from "./import_report.ts";
 
 const EMPTY = new Uint8Array(0);
 const MAX_WARNINGS = 50;
 
 /**
- * Our own export writes the stored hash into `u_password` (we never keep clear text). Citadel
- * passwords are at most 31 bytes, so a longer string of exactly this shape is one of ours and
- * is kept as is instead of being hashed a second time.
+ * The bytes of a `msg_text`: the built-in decoder (native, skips the CRLFs 902 puts every 68
+ * characters) first, and the lenient one, which also reads what older Citadels wrote, when
+ * the built-in one refuses. The two agree on everything the built-in one accepts.
  */
-const OWN_HASH = /^pbkdf2-sha256\$\d{1,9}\$[A-Za-z0-9+/=]{4,}\$[A-Za-z0-9+/=]{4,}$/;
+function decodeMessageText(text: string): Uint8Array {
+  try {
+    return Uint8Array.fromBase64(text);
+  } catch {
+    return decodeBase64Lenient(text);
+  }
+}
 
 class MigrImporter {
   readonly store: Store;
@@ -90,23 +67,23 @@ class MigrImporter {
   readonly userKeys = new Set<string>();
   readonly messages = new Set<number>();
   readonly configKeys = new Set<string>();
-  readonly hashing: Promise<User>[] = [];
+  readonly hasher: PasswordHasher;
   fqdn = "";
   records = 0;
   listsAfterMessages = false;
-  hashStart = 0;
-  hashEnd = 0;
   extraWarnings = 0;
 
   constructor(store: Store, opts: ImportOptions) {
     this.store = store;
     this.writer = new BatchWriter(store);
     this.opts = opts;
+    this.hasher = new PasswordHasher(opts.hashConcurrency);
     this.report = {
       version: "",
       seconds: 0,
       passwordsHashed: 0,
       hashSeconds: 0,
+      locked: 0,
       elements: {},
       tables: Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>,
       expected: {},
@@ -128,40 +105,11 @@ class MigrImporter {
     this.report.unknown[name] = (this.report.unknown[name] ?? 0) + 1;
   }
 
-  /** Reads a record's children by spec; unknown children are counted, not dropped silently. */
-  fields<T>(rec: MigrRecord, specs: FieldSpec<T>[], required: string[]): Partial<T> {
-    const out: Record<string, string | number> = {};
-    const seen = new Set<string>();
-    for (const f of rec.fields) {
-      const s = specs.find((x) => x.xml === f.name);
-      if (!s) {
-        this.unknown(`${rec.name}.${f.name}`);
-        continue;
-      }
-      seen.add(s.xml);
-      if (s.type === "string") {
-        out[s.field] = f.text;
-        continue;
-      }
-      const t = f.text.trim();
-      const n = Number(t);
-      if (!/^-?\d{1,16}$/.test(t) || !Number.isSafeInteger(n)) {
-        throw new MigrFormatError(f.line, f.name, `'${t.slice(0, 40)}' is not a whole number`);
-      }
-      out[s.field] = n;
-    }
-    for (const r of required) {
-      if (!seen.has(r)) throw new MigrFormatError(rec.line, rec.name, `<${r}> is missing`);
-    }
-    if (/\S/.test(rec.text)) {
-      throw new MigrFormatError(rec.line, rec.name, `unexpected text '${rec.text.trim()}'`);
-    }
-    for (const a of Object.keys(rec.attrs)) this.unknown(`${rec.name}@${a}`);
-    return out as Partial<T>;
-  }
+  readonly onUnknown = (name: string) => this.unknown(name);
 
   async record(rec: MigrRecord): Promise<void> {
     this.records++;
+    if (this.hasher.ready) { for (const u of this.hasher.take()) await this.putUser(u); }
 
     switch (rec.name) {
       case "version":
@@ -201,13 +149,19 @@ class MigrImporter {
     for (const a of Object.keys(rec.attrs)) if (a !== "key") this.unknown(`config@${a}`);
     for (const f of rec.fields) this.unknown(`config.${f.name}`);
     this.count("config");
-    if (this.configKeys.has(key)) this.warn(`line ${rec.line}: config key '${key}' repeated`);
+    if (this.configKeys.has(key)) {
+      this.warn(`line ${rec.line}: config key ${quoteSnippet(key)} repeated`);
+    }
     this.configKeys.add(key);
     if (key === "c_fqdn") this.fqdn = rec.text;
     if (CONTROL_KEYS.has(key)) {
       const t = rec.text.trim();
       if (!/^-?\d{1,16}$/.test(t)) {
-        throw new MigrFormatError(rec.line, "config", `${key} '${t}' is not a whole number`);
+        throw new MigrFormatError(
+          rec.line,
+          "config",
+          `${key} ${quoteSnippet(t)} is not a whole number`,
+        );
       }
       await this.writer.add(counterOp(key as Counter, Number(t)));
     } else {
@@ -216,46 +170,17 @@ class MigrImporter {
   }
 
   async user(rec: MigrRecord): Promise<void> {
-    const v = this.fields<User>(rec, USER_FIELDS, ["u_usernum", "u_fullname"]);
-    const user: User = {
-      version: 0,
-      uid: 0,
-      password: "",
-      flags: 0,
-      timescalled: 0,
-      posted: 0,
-      axlevel: 0,
-      usernum: 0,
-      lastcall: 0,
-      purgedays: 0,
-      fullname: "",
-      msgnum_bio: 0,
-      msgnum_pic: 0,
-      emailaddrs: "",
-      ...v,
-    };
-    if (user.uid === UID_NONE_EXPORTED) user.uid = -1;
+    const { user, password: kind } = userFromMigr(rec, this.onUnknown);
     this.count("user");
     const key = userKey(user.fullname);
     if (this.userKeys.has(key)) {
-      this.warn(`line ${rec.line}: user '${user.fullname}' repeats an earlier user's key`);
+      this.warn(`line ${rec.line}: user ${quoteSnippet(user.fullname)} repeats an earlier key`);
     }
     this.userKeys.add(key);
-    this.hashing.push(this.hash(user));
-    const limit = Math.max(1, this.opts.hashConcurrency ?? 4);
-    while (this.hashing.length >= limit) await this.putUser(await this.hashing.shift()!);
-  }
-
-  /** Hashes a clear-text password; users are written in document order by putUser. */
-  async hash(user: User): Promise<User> {
-    const clear = user.password;
-    if (clear === "" || OWN_HASH.test(clear)) return user;
-    const start = performance.now();
-    if (this.hashStart === 0) this.hashStart = start;
-    const password = await hashPassword(clear);
-    this.hashEnd = Math.max(this.hashEnd, performance.now());
-    this.report.passwordsHashed++;
-    return { ...user, password };
+    if (kind === "locked") this.report.locked++;
+    if (kind !== "clear") return await this.putUser(user);
+    // Hashed on worker threads while the document goes on streaming; written when done.
+    await this.hasher.submit(user);
   }
 
   async putUser(user: User): Promise<void> {
@@ -267,31 +192,13 @@ class MigrImporter {
   }
 
   async room(rec: MigrRecord): Promise<void> {
-    const v = this.fields<Room>(rec, ROOM_FIELDS, ["QRname", "QRnumber"]);
-    const room: Room = {
-      name: "",
-      password: "",
-      roomaide: 0,
-      highest: 0,
-      gen: 0,
-      flags: 0,
-      dirname: "",
-      floor: 0,
-      mtime: 0,
-      ep_mode: 0,
-      ep_value: 0,
-      number: 0,
-      order: 0,
-      flags2: 0,
-      defaultview: 0,
-      msgnum_info: 0,
-      msgnum_pic: 0,
-      ...v,
-    };
+    const room = roomFromMigr(rec, this.onUnknown);
     this.count("room");
     const key = roomKey(room.name);
     if (this.roomNumbers.has(key)) {
-      this.warn(`line ${rec.line}: room '${room.name}' appears twice; the later one is kept`);
+      this.warn(
+        `line ${rec.line}: room ${quoteSnippet(room.name)} appears twice; the later is kept`,
+      );
     }
     this.roomNumbers.set(key, room.number);
     await this.writer.add(roomOp(room));
@@ -315,7 +222,7 @@ class MigrImporter {
         throw new MigrFormatError(
           rec.line,
           "FRmsglist",
-          `'${t.slice(0, 40)}' is not a message number`,
+          `${quoteSnippet(t)} is not a message number`,
         );
       }
       nums.add(Number(t));
@@ -323,7 +230,7 @@ class MigrImporter {
     const roomnum = this.roomNumbers.get(roomKey(name));
     if (roomnum === undefined) {
       this.warn(
-        `line ${rec.line}: message list of room '${name}', which the export does not hold: ` +
+        `line ${rec.line}: message list of room ${quoteSnippet(name)}, not in the export: ` +
           `${nums.size} message pointers not imported`,
       );
       return;
@@ -337,60 +244,44 @@ class MigrImporter {
   }
 
   async floor(rec: MigrRecord): Promise<void> {
-    const v = this.fields(rec, FLOOR_FIELDS, ["f_num"]);
+    const [num, floor] = floorFromMigr(rec, this.onUnknown);
     this.count("floor");
-    // Kept as is, but only bit 1 (F_INUSE) means "in use": 902's housekeeper ORs a stray
-    // QR_INUSE (2) into floor 0's flags.
-    if ((v.flags ?? 0) & 1) this.count("floors in use");
-    await this.writer.add(floorOp(v.num!, {
-      flags: v.flags ?? 0,
-      name: v.name ?? "",
-      refcount: v.refcount ?? 0,
-      ep_mode: v.ep_mode ?? 0,
-      ep_value: v.ep_value ?? 0,
-    }));
+    // Kept as is, but only F_INUSE means "in use": 902's housekeeper ORs a stray QR_INUSE (2)
+    // into floor 0's flags.
+    if (floor.flags & FloorFlag.INUSE) this.count("floors in use");
+    await this.writer.add(floorOp(num, floor));
   }
 
   async visit(rec: MigrRecord): Promise<void> {
-    const v = this.fields(rec, VISIT_FIELDS, ["v_roomnum", "v_roomgen", "v_usernum"]);
+    const [[roomnum, roomgen, usernum], visit] = visitFromMigr(rec, this.onUnknown);
     this.count("visit");
-    // 902 writes the seen set, or the plain number v_lastseen when the set is empty.
-    const seen = v.seen ?? "";
-    const plain = /^\s*\d+\s*$/.test(seen);
     await this.writer.add({
       table: "visits",
-      key: [v.roomnum!, v.roomgen!, v.usernum!],
-      value: TABLES.visits.codec.encode({
-        lastseen: v.lastseen ?? (plain ? Number(seen) : 0),
-        flags: v.flags ?? 0,
-        seen: plain ? "" : seen,
-        answered: v.answered ?? "",
-        view: v.view ?? 0,
-      }),
+      key: [roomnum, roomgen, usernum],
+      value: TABLES.visits.codec.encode(visit),
     });
   }
 
   async message(rec: MigrRecord): Promise<void> {
-    const v = this.fields(rec, MESSAGE_FIELDS, ["msg_msgnum", "msg_text"]);
-    const textLine = rec.fields.find((f) => f.name === "msg_text")!.line;
+    const m = messageFromMigr(rec, this.onUnknown);
     let bytes: Uint8Array;
     let msg: CitadelMessage;
     try {
-      bytes = decodeBase64Lenient(v.text!);
+      bytes = decodeMessageText(m.text);
     } catch (e) {
-      throw new MigrFormatError(textLine, "msg_text", (e as Error).message);
+      throw new MigrFormatError(m.textLine, "msg_text", (e as Error).message);
     }
     try {
       msg = parseMessage(bytes);
     } catch (e) {
       throw new MigrFormatError(
-        textLine,
+        m.textLine,
         "msg_text",
-        `message ${v.msgnum} is not a Citadel message: ${(e as Error).message}`,
+        `message ${m.msgnum} is not a Citadel message: ${(e as Error).message}`,
       );
     }
-    if (v.mimetype) this.unknown("message.msg_mimetype (not empty)");
-    const msgnum = v.msgnum!;
+    if (m.mimetype) this.unknown("message.msg_mimetype (not empty)");
+    const msgnum = m.msgnum;
     this.count("message");
     if (this.messages.has(msgnum)) {
       this.warn(`line ${rec.line}: message ${msgnum} appears twice; the later one is kept`);
@@ -400,14 +291,16 @@ class MigrImporter {
     if (euid) this.euids.set(msgnum, { euid, time: messageTime(msg) });
     await this.writer.add({ table: "messages", key: [msgnum], value: bytes });
     await this.writer.add(metaOp(msgnum, {
+      ...m.meta,
+      // 902 exports a stale 0: the count comes from the room lists read so far.
       refcount: this.refcounts.get(msgnum) ?? 0,
-      content_type: v.content_type || contentTypeOf(msg),
-      rfc822_length: v.rfc822_length ?? bytes.length,
+      content_type: m.meta.content_type || contentTypeOf(msg),
+      rfc822_length: m.meta.rfc822_length ?? bytes.length,
     }));
   }
 
   async finish(started: number): Promise<ImportReport> {
-    while (this.hashing.length > 0) await this.putUser(await this.hashing.shift()!);
+    for (const u of await this.hasher.drain()) await this.putUser(u);
     await this.writer.flush();
     if (this.listsAfterMessages) await fixRefcounts(this.store, this.refcounts);
     let dangling = 0;
@@ -418,7 +311,7 @@ class MigrImporter {
       this.warn(`${dangling} message numbers in room lists have no <message> in the export`);
     }
     if (unlisted > 0) this.warn(`${unlisted} messages are in no room's list (reference count 0)`);
-    await rebuildIndexes(this.store, { euids: this.euids, fqdn: this.fqdn });
+    const derived = await rebuildIndexes(this.store, { euids: this.euids, fqdn: this.fqdn });
 
     const r = this.report;
     if (r.version === "") this.warn("the export has no <version>");
@@ -434,6 +327,7 @@ class MigrImporter {
       messages: this.messages.size,
       msgmeta: this.messages.size,
       msglists: r.elements["message pointers"] ?? 0,
+      ...derived,
     };
     for (const t of TABLE_NAMES) r.tables[t] = (await this.store.stats(t)).count;
     for (const [t, want] of Object.entries(r.expected) as [TableName, number][]) {
@@ -442,7 +336,8 @@ class MigrImporter {
       }
     }
     if (this.extraWarnings > 0) r.warnings.push(`... and ${this.extraWarnings} more warnings`);
-    r.hashSeconds = Math.round(this.hashEnd - this.hashStart) / 1000;
+    r.passwordsHashed = this.hasher.hashed;
+    r.hashSeconds = this.hasher.seconds;
     r.seconds = Math.round(performance.now() - started) / 1000;
     return r;
   }

@@ -5,16 +5,18 @@
  * `<progress>100</progress>` after the root.
  *
  * Differences, on purpose:
- * - `u_password` holds the stored PBKDF2 hash: ctdlsync never keeps clear text. Our importer
- *   recognises and keeps it; a real Citadel importing the file gets unusable passwords, so
- *   every user needs a new one there (an Aide sets them with ASUP).
+ * - `u_password` never holds a password that logs in: ctdlsync keeps no clear text, and the
+ *   stored hash's first 31 bytes would open the account on a 902. Each user gets a random
+ *   locked value recorded nowhere, or the password chosen for it (`export --passwords`). The
+ *   wire `MIGR export` also carries the hash in `u_ctdlsync_password` (see fields.ts).
  * - `msg_meta_refcount` is the true count; 902 writes a stale 0.
  * - `u_emailaddrs` is written for users that have addresses (902 has no such field and skips
  *   it; later versions read it), and `QRdirname` also for a room that has a directory name
  *   without the directory flag, so nothing the store holds is lost.
  * - CR and LF inside text values are written as character references (see xml_escape.ts).
- * - Not in MIGR, so not exported: system messages, room files, the use table and the old
- *   room info texts (`roominfo`); the derived indexes are rebuilt on import.
+ * - Not in MIGR: system messages and room files (`export` writes them beside the document,
+ *   see export_files.ts), the use table and the old room info texts (`roominfo`); the
+ *   derived indexes are rebuilt on import.
  * - A visit's `v_lastseen` goes into `v_seen` when its seen set is empty, as 902 writes it;
  *   a visit with both (native ctdlsync data, never 902's) also gets a `<v_lastseen>` element.
  *
@@ -23,13 +25,23 @@
 
 import { encodeCitadelBase64 } from "../message/base64.ts";
 import { parseMessage } from "../message/message.ts";
+import {
+  el,
+  floorToMigr,
+  isStoredPassword,
+  lockedPassword,
+  messageToMigr,
+  roomToMigr,
+  userToMigr,
+  type VisitKey,
+  visitToMigr,
+} from "../migr/fields.ts";
+import { escapeXml } from "../migr/xml_escape.ts";
 import { readAllConfig } from "../store/control.ts";
-import { contentTypeOf, getMeta } from "../store/messages.ts";
-import { RoomFlag } from "../store/rooms.ts";
+import { contentTypeOf } from "../store/messages.ts";
 import type { Store } from "../store/store.ts";
-import { type Floor, type Room, TABLES, type User, type Visit } from "../store/tables.ts";
-import { FLOOR_FIELDS, ROOM_FIELDS, UID_NONE_EXPORTED, USER_FIELDS } from "./schema.ts";
-import { escapeXml } from "./xml_escape.ts";
+import { TABLES, type User } from "../store/tables.ts";
+import { userKey } from "../store/users.ts";
 
 /** The REV_LEVEL our documents claim: the shapes are 902's. */
 export const EXPORT_VERSION = 902;
@@ -37,48 +49,24 @@ export const EXPORT_VERSION = 902;
 /** Elements written, by name; filled in while the document streams. */
 export type ExportCounts = Record<string, number>;
 
-function el(name: string, value: string | number): string {
-  return `<${name}>${typeof value === "number" ? value : escapeXml(value)}</${name}>\n`;
+/** How an export writes passwords. It never writes one that logs in. */
+export interface ExportOptions {
+  /**
+   * Chosen clear-text passwords by user key (`userKey(name)`), for `export --passwords`. Every
+   * other account gets a random locked value recorded nowhere (counted as
+   * `passwords to set`).
+   */
+  passwords?: Map<string, string>;
+  /**
+   * Also carry each stored hash in `u_ctdlsync_password`, which a real Citadel ignores, so a
+   * ctdlsync importing the document keeps every login. On for the wire `MIGR export` (an
+   * Aide's fallback pull from ctdlsync); off for `export --migr`.
+   */
+  carryHashes?: boolean;
 }
 
 function progress(pct: number): string {
   return `<progress>${pct}</progress>\n`;
-}
-
-function userXml(u: User): string {
-  let out = "<user>\n";
-  for (const f of USER_FIELDS) {
-    if (f.field === "emailaddrs" && u.emailaddrs === "") continue;
-    const v = f.field === "uid" && u.uid === -1 ? UID_NONE_EXPORTED : u[f.field];
-    out += el(f.xml, v);
-  }
-  return out + "</user>\n";
-}
-
-function roomXml(r: Room): string {
-  let out = "<room>\n";
-  for (const f of ROOM_FIELDS) {
-    // 902 writes QRdirname only for directory rooms.
-    if (f.field === "dirname" && !(r.flags & RoomFlag.DIRECTORY) && r.dirname === "") continue;
-    out += el(f.xml, r[f.field]);
-  }
-  return out + "</room>\n";
-}
-
-function floorXml(num: number, f: Floor): string {
-  const row = { ...f, num };
-  return `<floor>\n${FLOOR_FIELDS.map((s) => el(s.xml, row[s.field])).join("")}</floor>\n`;
-}
-
-function visitXml(key: number[], v: Visit): string {
-  // 902 puts seen, answered (only when set) and flags on one line.
-  const seen = v.seen !== "" ? v.seen : String(v.lastseen);
-  return "<visit>\n" + el("v_roomnum", key[0]) + el("v_roomgen", key[1]) +
-    el("v_usernum", key[2]) +
-    `<v_seen>${escapeXml(seen)}</v_seen>` +
-    (v.answered !== "" ? `<v_answered>${escapeXml(v.answered)}</v_answered>` : "") +
-    `<v_flags>${v.flags}</v_flags>\n` + el("v_view", v.view) +
-    (v.seen !== "" && v.lastseen !== 0 ? el("v_lastseen", v.lastseen) : "") + "</visit>\n";
 }
 
 /** Citadel's user key order in 902 (the lower-cased name), which is the export's order. */
@@ -100,6 +88,7 @@ function byCitadelKey(a: User, b: User): number {
 export async function* exportMigr(
   store: Store,
   counts: ExportCounts = {},
+  opts: ExportOptions = { carryHashes: true },
 ): AsyncGenerator<string> {
   const bump = (name: string) => counts[name] = (counts[name] ?? 0) + 1;
   yield `<?xml version="1.0" encoding="UTF-8" ?>\n<citadel_migrate_data>\n` +
@@ -121,14 +110,19 @@ export async function* exportMigr(
   for await (const rec of store.list("users")) users.push(TABLES.users.codec.decode(rec.value));
   users.sort(byCitadelKey);
   for (const u of users) {
-    yield userXml(u);
+    const chosen = opts.passwords?.get(userKey(u.fullname));
+    // The blank record 902 keeps for user 0 has no password to protect.
+    const password = u.fullname === "" ? "" : chosen ?? lockedPassword();
+    if (u.fullname !== "" && chosen === undefined) bump("passwords to set");
+    const carried = opts.carryHashes && isStoredPassword(u.password) ? u.password : undefined;
+    yield userToMigr(u, password, carried);
     bump("user");
   }
   yield progress(7) + progress(12);
 
   for await (const rec of store.list("rooms")) {
     const room = TABLES.rooms.codec.decode(rec.value);
-    yield roomXml(room) + `<room_messages><FRname>${escapeXml(room.name)}</FRname>\n<FRmsglist>`;
+    yield roomToMigr(room) + `<room_messages><FRname>${escapeXml(room.name)}</FRname>\n<FRmsglist>`;
     bump("room");
     let list = "";
     for await (const key of store.keys("msglists", [room.number])) {
@@ -145,13 +139,13 @@ export async function* exportMigr(
   yield progress(17);
 
   for await (const rec of store.list("floors")) {
-    yield floorXml(rec.key[0] as number, TABLES.floors.codec.decode(rec.value));
+    yield floorToMigr(rec.key[0] as number, TABLES.floors.codec.decode(rec.value));
     bump("floor");
   }
   yield progress(18);
 
   for await (const rec of store.list("visits")) {
-    yield visitXml(rec.key as number[], TABLES.visits.codec.decode(rec.value));
+    yield visitToMigr(rec.key as VisitKey, TABLES.visits.codec.decode(rec.value));
     bump("visit");
   }
   yield progress(25);
@@ -160,22 +154,35 @@ export async function* exportMigr(
   const total = (await store.stats("messages")).count;
   let done = 0;
   let shown = -1;
-  for await (const rec of store.list("messages")) {
-    const msgnum = rec.key[0] as number;
-    const meta = await getMeta(store, msgnum);
-    const type = meta?.content_type ?? contentTypeOf(parseMessage(rec.value));
-    let out = "<message>\n" + el("msg_msgnum", msgnum) +
-      el("msg_meta_refcount", meta?.refcount ?? 0) +
-      el("msg_meta_rfc822_length", meta?.rfc822_length ?? rec.value.length) +
-      el("msg_meta_content_type", type) + el("msg_mimetype", "") +
-      `<msg_text>${encodeCitadelBase64(rec.value)}</msg_text>\n</message>\n`;
-    bump("message");
-    const pct = 25 + Math.floor(74 * ++done / Math.max(total, done));
-    if (pct !== shown) {
-      out += progress(pct);
-      shown = pct;
+  // Metadata is listed beside the messages (both in msgnum order), not read one by one.
+  const metas = store.list("msgmeta")[Symbol.asyncIterator]();
+  let nextMeta = await metas.next();
+  try {
+    for await (const rec of store.list("messages")) {
+      const msgnum = rec.key[0] as number;
+      while (!nextMeta.done && (nextMeta.value.key[0] as number) < msgnum) {
+        nextMeta = await metas.next();
+      }
+      const meta = !nextMeta.done && nextMeta.value.key[0] === msgnum
+        ? TABLES.msgmeta.codec.decode(nextMeta.value.value)
+        : null;
+      const type = meta?.content_type ?? contentTypeOf(parseMessage(rec.value));
+      let out = messageToMigr(msgnum, {
+        ...(meta ?? { refcount: 0 }),
+        refcount: meta?.refcount ?? 0,
+        rfc822_length: meta?.rfc822_length ?? rec.value.length,
+        content_type: type,
+      }, encodeCitadelBase64(rec.value));
+      bump("message");
+      const pct = 25 + Math.floor(74 * ++done / Math.max(total, done));
+      if (pct !== shown) {
+        out += progress(pct);
+        shown = pct;
+      }
+      yield out;
     }
-    yield out;
+  } finally {
+    await metas.return?.(undefined);
   }
   // Citadel writes this marker after the root; readers must ignore it (ours does).
   yield `</citadel_migrate_data>\n${progress(100)}`;
@@ -185,7 +192,11 @@ export async function* exportMigr(
  * `ctdlsync export`: writes the document to `path` through a temporary file renamed into place
  * at the end, so an interrupted export never leaves a file that looks complete.
  */
-export async function exportMigrFile(store: Store, path: string): Promise<ExportCounts> {
+export async function exportMigrFile(
+  store: Store,
+  path: string,
+  opts: ExportOptions = {},
+): Promise<ExportCounts> {
   const counts: ExportCounts = {};
   const tmp = `${path}.partial-${crypto.randomUUID().slice(0, 8)}`;
   const file = await Deno.open(tmp, { write: true, createNew: true });
@@ -193,7 +204,7 @@ export async function exportMigrFile(store: Store, path: string): Promise<Export
   const encoder = new TextEncoder();
   try {
     let buf = "";
-    for await (const piece of exportMigr(store, counts)) {
+    for await (const piece of exportMigr(store, counts, opts)) {
       buf += piece;
       if (buf.length >= 256 * 1024) {
         await writer.write(encoder.encode(buf));

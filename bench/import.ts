@@ -1,0 +1,268 @@
+/**
+ * Import speed: a generator of MIGR documents of a given size or shape, and the measure of
+ * `import --migr` against plain reading and parsing of the same file and against the
+ * document's password hashes done concurrently (issue 13's targets: import >= 10 MB/s, and
+ * a 70-user / 3,300-message document within 1.5x of its hashes).
+ *
+ *   deno run -A --unstable-kv bench/import.ts [--mb 50] [--shape real] [--file F] [--seed 1]
+ *     [--keep] [--both]
+ *
+ * `--both` prints {@link runImportBench}'s figures (what `bench/bench.ts` shows).
+ *
+ * `--shape real` is the shape of the real system issue 13 measured (70 users with clear
+ * passwords, 596 rooms, 3,300 messages, about 3.4 MB); otherwise `--mb` sets the size.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { fileText, importMigrFile } from "../src/app/migr_import.ts";
+import { cores } from "../src/app/limiter.ts";
+import { log } from "../src/log.ts";
+import { encodeCitadelBase64 } from "../src/message/base64.ts";
+import { newMessage, serializeMessage } from "../src/message/message.ts";
+import { el, floorToMigr, messageToMigr, roomToMigr, userToMigr } from "../src/migr/fields.ts";
+import { readMigrRecords } from "../src/migr/xml_reader.ts";
+import { AxLevel, RoomFlag } from "../src/schema/flags.ts";
+import { withDefaults } from "../src/schema/record.ts";
+import { FLOOR, ROOM, USER } from "../src/schema/records.ts";
+import { hashPassword } from "../src/store/users.ts";
+import { prng } from "../src/tools/prng.ts";
+
+/** What to generate: counts, or a size the messages are added until. */
+export interface MigrDocOptions {
+  users?: number;
+  rooms?: number;
+  /** Messages to write; with `bytes`, at least this many. */
+  messages?: number;
+  /** Approximate document size in bytes: messages are added until it is reached. */
+  bytes?: number;
+  /** Body size of each message, in bytes (default 800, about 902's average). */
+  bodyBytes?: number;
+  seed?: number;
+}
+
+/** The shape of the real Citadel system issue 13 measured. */
+export const REAL_SHAPE: MigrDocOptions = { users: 70, rooms: 596, messages: 3300 };
+
+const WORDS = "citadel room floor message user aide mail calendar note the a of and to in is"
+  .split(" ");
+
+/**
+ * Streams a MIGR document as Citadel 902 writes it: config, users with clear-text passwords
+ * (as 902 exports them), rooms with their message lists, floors, then messages.
+ */
+export async function* generateMigrDocument(opts: MigrDocOptions = {}): AsyncGenerator<string> {
+  const rnd = prng(opts.seed ?? 1);
+  const users = opts.users ?? 200;
+  const rooms = opts.rooms ?? 50;
+  const body = opts.bodyBytes ?? 800;
+  const bytesWanted = opts.bytes ?? 0;
+  const text = (n: number) => {
+    let s = "";
+    while (s.length < n) s += WORDS[Math.floor(rnd() * WORDS.length)] + " ";
+    return s.slice(0, n);
+  };
+  // Messages per room are decided up front, so the room lists (written before the messages,
+  // as 902 does) name exactly the messages that follow.
+  const perMessage = Math.round(body * 1.37) + 400;
+  const count = Math.max(opts.messages ?? 0, Math.ceil(bytesWanted / perMessage));
+  yield `<?xml version="1.0" encoding="UTF-8" ?>\n<citadel_migrate_data>\n` + el("version", 902);
+  yield `<config key="c_fqdn">bench.example.org</config>\n` +
+    `<config key="MMhighest">${count}</config>\n<config key="MMnextuser">${users}</config>\n` +
+    `<config key="MMnextroom">${rooms}</config>\n`;
+  for (let u = 1; u <= users; u++) {
+    // 902 exports clear-text passwords: each is hashed on import.
+    const user = withDefaults(USER, {
+      usernum: u,
+      fullname: `Bench User ${u}`,
+      axlevel: u === 1 ? AxLevel.AIDE : AxLevel.NETWORK,
+      lastcall: 1_700_000_000,
+    });
+    yield userToMigr(user, `pw-${u}-${Math.floor(rnd() * 1e9)}`);
+  }
+  for (let r = 0; r < rooms; r++) {
+    const room = withDefaults(ROOM, {
+      name: r === 0 ? "Lobby" : `Bench Room ${r}`,
+      number: r + 1,
+      gen: 1_700_000_000,
+      mtime: 1_700_000_000,
+      flags: RoomFlag.INUSE | RoomFlag.PERMANENT,
+      highest: count,
+    });
+    let list = "";
+    for (let m = r + 1; m <= count; m += rooms) list += `${m}\n`;
+    yield roomToMigr(room) +
+      `<room_messages><FRname>${room.name}</FRname>\n<FRmsglist>${list}</FRmsglist>\n` +
+      `</room_messages>\n`;
+  }
+  yield floorToMigr(0, withDefaults(FLOOR, { flags: 1, name: "Main Floor", refcount: rooms }));
+  let piece = "";
+  for (let m = 1; m <= count; m++) {
+    const bytes = serializeMessage(newMessage({
+      fields: {
+        I: `${m}@bench.example.org`,
+        T: String(1_700_000_000 + m),
+        A: `Bench User ${1 + (m % users)}`,
+        O: m % rooms === 1 ? "Lobby" : `Bench Room ${(m - 1) % rooms}`,
+        N: "bench",
+        U: text(30),
+        M: text(body),
+      },
+    }));
+    piece += messageToMigr(m, {
+      refcount: 1,
+      rfc822_length: bytes.length,
+      content_type: "text/x-citadel-variformat",
+    }, encodeCitadelBase64(bytes));
+    if (piece.length > 256 * 1024) {
+      yield piece;
+      piece = "";
+    }
+  }
+  yield piece + `</citadel_migrate_data>\n<progress>100</progress>\n`;
+}
+
+/** Writes a generated document to `path`; returns its size in bytes. */
+export async function writeMigrDocument(path: string, opts: MigrDocOptions): Promise<number> {
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  const w = file.writable.getWriter();
+  const enc = new TextEncoder();
+  let size = 0;
+  for await (const piece of generateMigrDocument(opts)) {
+    const b = enc.encode(piece);
+    size += b.length;
+    await w.write(b);
+  }
+  await w.close();
+  return size;
+}
+
+/** What {@link measureImport} found. */
+export interface ImportFigures {
+  mb: number;
+  /** Reading and parsing the document alone (readMigrRecords), MB/s. */
+  parse_mb_s: number;
+  /** `import --migr` of the document into a fresh store, MB/s. */
+  import_mb_s: number;
+  import_s: number;
+  /** The document's clear-text passwords hashed concurrently (bounded by the cores). */
+  passwords: number;
+  hash_s: number;
+  /** import_s / hash_s: how close the import is to its hash-bound floor. */
+  hash_ratio: number;
+}
+
+/** Measures import of the MIGR document at `path` (the store goes into a temp directory). */
+export async function measureImport(path: string): Promise<ImportFigures> {
+  const size = (await Deno.stat(path)).size;
+  const mb = size / 1e6;
+  let t = performance.now();
+  const passwords: string[] = [];
+  for await (const rec of readMigrRecords(fileText(path))) {
+    if (rec.name !== "user") continue;
+    const pw = rec.fields.find((f) => f.name === "u_password")?.text ?? "";
+    if (pw !== "") passwords.push(pw);
+  }
+  const parseS = (performance.now() - t) / 1000;
+
+  t = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < passwords.length) await hashPassword(passwords[next++]);
+  };
+  await Promise.all(Array.from({ length: cores() }, worker));
+  const hashS = (performance.now() - t) / 1000;
+
+  const dir = await Deno.makeTempDir({ prefix: "ctdlsync-bench-import-" });
+  try {
+    t = performance.now();
+    await importMigrFile(path, join(dir, "data"));
+    const importS = (performance.now() - t) / 1000;
+    const r = (x: number) => Math.round(x * 100) / 100;
+    return {
+      mb: r(mb),
+      parse_mb_s: r(mb / parseS),
+      import_mb_s: r(mb / importS),
+      import_s: r(importS),
+      passwords: passwords.length,
+      hash_s: r(hashS),
+      hash_ratio: r(hashS > 0 ? importS / hashS : 0),
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The figures `bench/bench.ts` prints, under the keys of its `--json` object. */
+export interface ImportBenchFigures {
+  /** Import and parse-only MB/s of a generated document of `mb` MB (200 users). */
+  import_mb_s: number;
+  parse_mb_s: number;
+  /** The 70-user / 3,300-message document: import time over its hashes' time (target 1.5). */
+  import_hash_ratio: number;
+  import_real_s: number;
+  import_real_hash_s: number;
+}
+
+/**
+ * Generates both documents (a size-driven one of `mb` MB and the real shape) in a temporary
+ * directory, measures each, and removes them: one call for `bench/bench.ts`.
+ */
+export async function runImportBench(
+  opts: { mb?: number; seed?: number } = {},
+): Promise<ImportBenchFigures> {
+  const dir = await Deno.makeTempDir({ prefix: "ctdlsync-bench-doc-" });
+  try {
+    const big = join(dir, "big.xml");
+    await writeMigrDocument(big, { bytes: (opts.mb ?? 50) * 1e6, seed: opts.seed ?? 1 });
+    const b = await measureImport(big);
+    await Deno.remove(big);
+    const real = join(dir, "real.xml");
+    await writeMigrDocument(real, { ...REAL_SHAPE, seed: opts.seed ?? 1 });
+    const r = await measureImport(real);
+    return {
+      import_mb_s: b.import_mb_s,
+      parse_mb_s: b.parse_mb_s,
+      import_hash_ratio: r.hash_ratio,
+      import_real_s: r.import_s,
+      import_real_hash_s: r.hash_s,
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      mb: { type: "string", default: "50" },
+      shape: { type: "string" },
+      file: { type: "string" },
+      seed: { type: "string", default: "1" },
+      keep: { type: "boolean", default: false },
+      both: { type: "boolean", default: false },
+    },
+  });
+  log.quiet = true;
+  if (values.both) {
+    console.log(JSON.stringify(await runImportBench({ mb: Number(values.mb) })));
+    Deno.exit(0);
+  }
+  const dir = await Deno.makeTempDir({ prefix: "ctdlsync-bench-doc-" });
+  try {
+    let path = values.file;
+    if (!path) {
+      path = join(dir, "export.xml");
+      const opts = values.shape === "real"
+        ? { ...REAL_SHAPE, seed: Number(values.seed) }
+        : { bytes: Number(values.mb) * 1e6, seed: Number(values.seed) };
+      await writeMigrDocument(path, opts);
+    }
+    console.log(JSON.stringify(await measureImport(path)));
+  } finally {
+    if (!values.keep) await Deno.remove(dir, { recursive: true });
+    else console.error(`kept ${dir}`);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Hashing imported clear-text passwords off the import's critical path: each hash starts at
+ * once on one of the runtime's worker threads (at most one per core), the document goes on
+ * streaming, and finished users are collected for the importer to write. A user is never
+ * written with its clear text.
+ *
+ * @module
+ */
+
+import type { User } from "../store/tables.ts";
+import { hashPassword } from "../store/users.ts";
+import { cores, Limiter } from "./limiter.ts";
+
+/** Users waiting for their hash before `submit` waits, so memory stays bounded. */
+const MAX_WAITING = 10_000;
+
+/** Hashes users' passwords concurrently and hands back the users with their hashes. */
+export class PasswordHasher {
+  #limiter: Limiter;
+  #pending = new Set<Promise<void>>();
+  #done: User[] = [];
+  #error: unknown;
+  #start = 0;
+  #end = 0;
+  /** Passwords hashed so far. */
+  hashed = 0;
+
+  constructor(concurrency = cores()) {
+    this.#limiter = new Limiter(concurrency);
+  }
+
+  /** Starts hashing `user.password` (clear text); waits only when too many are waiting. */
+  async submit(user: User): Promise<void> {
+    const clear = user.password;
+    const job: Promise<void> = this.#limiter.run(async () => {
+      if (this.#start === 0) this.#start = performance.now();
+      const password = await hashPassword(clear);
+      this.#end = Math.max(this.#end, performance.now());
+      this.hashed++;
+      this.#done.push({ ...user, password });
+    }).catch((e) => {
+      this.#error ??= e;
+    }).finally(() => this.#pending.delete(job));
+    this.#pending.add(job);
+    while (this.#pending.size >= MAX_WAITING) await Promise.race(this.#pending);
+  }
+
+  /** True when finished users are waiting to be taken. */
+  get ready(): boolean {
+    return this.#done.length > 0 || this.#error !== undefined;
+  }
+
+  /** The users whose hash is done, with it; throws the first hashing failure. */
+  take(): User[] {
+    if (this.#error) throw this.#error;
+    return this.#done.splice(0);
+  }
+
+  /** Waits for every hash, then takes the rest. */
+  async drain(): Promise<User[]> {
+    while (this.#pending.size > 0) await Promise.race(this.#pending);
+    return this.take();
+  }
+
+  /** Wall time from the first hash started to the last one done, in seconds. */
+  get seconds(): number {
+    return Math.round(this.#end - this.#start) / 1000;
+  }
+}
