@@ -19,6 +19,7 @@ import { VERSION } from "./src/version.ts";
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import("./src/cli/serve.ts")).serve,
   pull: async () => (await import("./src/cli/pull.ts")).pull,
+  push: async () => (await import("./src/cli/push.ts")).push,
   verify: async () => (await import("./src/cli/verify.ts")).verify,
   status: async () => (await import("./src/cli/status.ts")).status,
   promote: async () => (await import("./src/cli/promote.ts")).promote,

@@ -2,7 +2,7 @@
  * `deno task bench`: every performance figure next to its floor, measured in one run.
  *
  *   deno task bench [--messages 100000] [--small-messages N] [--migr-mb 50]
- *                   [--mirror-messages 50000] [--seed 1] [--json] [--keep]
+ *                   [--mirror-messages 50000] [--follow-seconds 60] [--seed 1] [--json] [--keep]
  *   deno task bench --small            tiny sizes, for CI (figures are not meaningful)
  *   deno task bench --messages 1000000 the 1M-message scale run (about 4 GB; not for CI)
  *
@@ -12,13 +12,15 @@
  * (each the median of five runs); a MIGR import against reading and parsing of the same
  * document, and the 70-user document against its password hashes (bench/import.ts); the
  * cutover lockout and the online pull under posts (bench/online.ts); a mailbox mirror and
- * its no-change rerun (bench/mirror.ts). See docs/performance.md.
+ * its no-change rerun (bench/mirror.ts); a replica's lag behind a source taking 50 posts a
+ * second (bench/follow.ts). See docs/performance.md.
  *
  * A figure is one entry of FIGURES: its JSON key, what it is, and how to get its value
  * (and the floor it is set against) from the stages.
  */
 import { parseArgs } from "node:util";
 import { log } from "../src/log.ts";
+import { type FollowLag, measureFollowLag } from "./follow.ts";
 import { type ImportBenchFigures, runImportBench } from "./import.ts";
 import { benchMirror, type MirrorBench } from "./mirror.ts";
 import {
@@ -44,6 +46,7 @@ const { values } = parseArgs({
     "small-messages": { type: "string" },
     "migr-mb": { type: "string" },
     "mirror-messages": { type: "string" },
+    "follow-seconds": { type: "string" },
     seed: { type: "string", default: "1" },
     small: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
@@ -55,12 +58,14 @@ const messages = Number(values.messages ?? (tiny ? 600 : 100_000));
 const smallMessages = Number(values["small-messages"] ?? Math.max(200, Math.floor(messages / 10)));
 const migrMb = Number(values["migr-mb"] ?? (tiny ? 1 : 50));
 const mirrorMessages = Number(values["mirror-messages"] ?? (tiny ? 300 : 50_000));
+const followSeconds = Number(values["follow-seconds"] ?? (tiny ? 3 : 60));
 const seed = Number(values.seed);
 for (
   const [name, v] of [
     ["messages", messages],
     ["small-messages", smallMessages],
     ["mirror-messages", mirrorMessages],
+    ["follow-seconds", followSeconds],
   ] as const
 ) {
   if (!Number.isSafeInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
@@ -120,6 +125,12 @@ class Run {
     this.#once<MirrorBench>("mirror", async () => {
       await this.online();
       return benchMirror(mirrorMessages);
+    });
+  /** A replica following a source that takes 50 posts a second. */
+  follow = () =>
+    this.#once<FollowLag>("follow", async () => {
+      await this.mirror();
+      return measureFollowLag({ seconds: followSeconds, rate: 50 });
     });
 }
 
@@ -319,6 +330,25 @@ const FIGURES: Figure[] = [
     value: async (r) => (await r.mirror()).mirror_rerun_s,
     against: async (r) =>
       `as a process, start included: ${fmt((await r.mirror()).mirror_rerun_process_s, 2)} s`,
+  },
+  {
+    key: "follow_lag_p50_ms",
+    label: "follow lag at 50 posts/s, p50",
+    unit: "ms",
+    target: "",
+    value: async (r) => (await r.follow()).follow_lag_p50_ms,
+    against: async (r) =>
+      `${(await r.follow()).follow_posts} posts at ${
+        fmt((await r.follow()).follow_rate_achieved)
+      }/s`,
+  },
+  {
+    key: "follow_lag_p99_ms",
+    label: "follow lag at 50 posts/s, p99",
+    unit: "ms",
+    target: "< 500",
+    value: async (r) => (await r.follow()).follow_lag_p99_ms,
+    against: async (r) => `max ${fmt((await r.follow()).follow_lag_max_ms)} ms`,
   },
 ];
 

@@ -5,11 +5,12 @@
  * 1. the databases as a MIGR export: `MIGR export` streamed straight into the importer, or,
  *    where the server refuses it (902 serves MIGR only on its local admin socket), a file made
  *    on the old host with `sendcommand "MIGR export" > export.xml` (`--migr-file`);
- * 2. every system message: `MESG ?` lists them, `MESG name` reads each. MESG expands the `^`
- *    macros and a stock server has no way to read the raw text, so the texts are stored as the
- *    source shows them (`^humannode` already replaced), which the report says;
- * 3. the files of every directory room: `GOTO room||1` (transient: the source's visit records
- *    stay as they are), `RDIR`, then `OPEN`, pipelined `READ off|4096`, `CLOS` per file.
+ * 2. the files of every directory room: `GOTO room||1` (transient: the source's visit records
+ *    stay as they are), `RDIR`, then `OPEN`, pipelined `READ off|4096`, `CLOS` per file;
+ * 3. every system message: `MESG ?` lists them, `MESG name` reads each, as the pulling user
+ *    and again after `LOUT`. MESG expands the `^` macros and a stock server cannot show the
+ *    raw text, so the two readings are turned back into it (fallback_macros.ts); a message
+ *    where that is not certain is kept as the user saw it, and the report names it.
  *
  * It all goes into a staging store, is checked (counts per table against the export, every
  * file's size, every listed system message present), and replaces the target only when the
@@ -19,7 +20,7 @@
  */
 
 import { TransferError } from "../client/transfer_error.ts";
-import { CitadelClient, ConnectionError } from "../client/connection.ts";
+import { CitadelClient, ConnectionError, type Reply } from "../client/connection.ts";
 import type { TableReport } from "../client/pull.ts";
 import { humanBytes } from "../client/report.ts";
 import type { SourceOptions } from "../client/run_pull.ts";
@@ -30,8 +31,16 @@ import type { Store } from "../store/store.ts";
 import { systemMessageOp } from "../store/system_messages.ts";
 import { TABLE_NAMES, type TableName } from "../store/tables.ts";
 import { checkDerived } from "./migr_indexes.ts";
-import { fileText, importMigr, type ImportProgress, type ImportReport } from "./migr_import.ts";
+import {
+  fileText,
+  importMigr,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportReport,
+} from "./migr_import.ts";
 import { pullRoomFiles } from "./fallback_files.ts";
+import { restoreMacros } from "./fallback_macros.ts";
+import { listShown, macroValuesFor, readBothWays } from "./fallback_mesg.ts";
 import { replaceStore } from "./staging.ts";
 
 /** Options of the fallback pull. */
@@ -50,18 +59,22 @@ export interface FallbackReport extends TableReport {
 /** Characters of the MIGR listing handed to the XML reader at once. */
 const PIECE = 64 * 1024;
 /** Not in MIGR and not readable over the client protocol; a fallback cannot carry them. */
-const NOT_CARRIED: ReadonlySet<TableName> = new Set(["usetable", "roominfo"]);
+export const NOT_CARRIED: ReadonlySet<TableName> = new Set(["usetable", "roominfo"]);
 /** Derived from other tables by the importer; nothing on the source to count them against. */
 const DERIVED: ReadonlySet<TableName> = new Set(["usersbynumber", "euidindex", "directory"]);
 
-const MACRO_NOTE = "MESG expands ^macros; texts are stored as the source shows them, not raw";
+/** The system messages' note: macros are turned back, except in the messages named. */
+function macroNote(kept: string[]): string {
+  const base = "raw text recovered from MESG as the user and logged out";
+  return kept.length === 0 ? base : `${base}; kept as shown (not certain): ${kept.join(", ")}`;
+}
 
 function refusal(from: string, line: string): ConnectionError {
   return new ConnectionError(
     `${from} refused MIGR export (${line}).\n` +
       `A Citadel 902 serves MIGR only to its own admin socket. On the old host run\n` +
       `  sendcommand "MIGR export" > export.xml\n` +
-      `copy export.xml here and run the pull again with --migr-file export.xml\n` +
+      `copy export.xml here and run this command again with --migr-file export.xml\n` +
       `(system messages and room files still come over the wire).`,
   );
 }
@@ -106,10 +119,11 @@ class ListingText {
 }
 
 /** Step 1: the databases, from `MIGR export` over the wire or from `--migr-file`. */
-async function pullMigr(
+export async function pullMigr(
   store: Store,
   client: CitadelClient,
   opts: FallbackOptions,
+  importOpts: ImportOptions = {},
 ): Promise<ImportReport> {
   const started = Date.now();
   const show = (p: ImportProgress) => {
@@ -121,12 +135,12 @@ async function pullMigr(
   };
   try {
     if (opts.migrFile) {
-      return await importMigr(store, fileText(opts.migrFile), { onProgress: show });
+      return await importMigr(store, fileText(opts.migrFile), { ...importOpts, onProgress: show });
     }
     const r = await client.command("MIGR export");
     if (Math.floor(r.code / 100) !== 1) throw refusal(opts.from, r.line);
     const listing = new ListingText(client);
-    const report = await importMigr(store, listing.text(), { onProgress: show });
+    const report = await importMigr(store, listing.text(), { ...importOpts, onProgress: show });
     await listing.drain();
     return report;
   } catch (e) {
@@ -140,31 +154,35 @@ async function pullMigr(
   }
 }
 
-/** Step 2: every system message the source lists. Returns the names listed. */
-async function pullSystemMessages(store: Store, client: CitadelClient): Promise<string[]> {
-  const r = await client.command("MESG ?");
-  if (Math.floor(r.code / 100) !== 1) {
-    log.info(`MESG ? answered ${r.line}; no system messages pulled`);
-    return [];
-  }
-  // 902 lists each name with a leading space.
-  const names = (await client.readListing()).map((l) => l.trim()).filter((n) => n !== "");
-  for (const name of names) await client.out.writeLine(`MESG ${name}`);
-  await client.out.flush();
-  const ops = [];
-  for (const name of names) {
-    const reply = await client.readReply();
-    if (Math.floor(reply.code / 100) !== 1) {
-      log.info(`MESG ${name} answered ${reply.line}`);
-      continue;
-    }
-    const lines = await client.readListing();
-    ops.push(systemMessageOp(name, lines.map((l) => l + "\n").join("")));
-  }
+/** What step 3 did: the names listed, and those kept as shown, with the reason. */
+interface MesgResult {
+  names: string[];
+  kept: { name: string; why: string }[];
+}
+
+/**
+ * Step 3: every system message the source lists, read as the pulling user and then logged
+ * out, turned back into raw text with its `^` macros where that is certain (see
+ * fallback_macros.ts); where it is not, the text is kept as the user saw it and named.
+ */
+async function pullSystemMessages(
+  store: Store,
+  client: CitadelClient,
+  login: Reply,
+): Promise<MesgResult> {
+  const names = await listShown(client);
+  if (names === null) return { names: [], kept: [] };
+  const values = await macroValuesFor(store, login);
+  const { user, anon } = await readBothWays(client, names);
+  const kept: MesgResult["kept"] = [];
   const writer = new BatchWriter(store);
-  for (const op of ops) await writer.add(op);
+  for (const [name, shown] of user.texts) {
+    const restored = restoreMacros(shown, anon?.texts.get(name) ?? null, values);
+    if (restored.raw === null) kept.push({ name, why: restored.why });
+    await writer.add(systemMessageOp(name, restored.raw ?? shown));
+  }
   await writer.flush();
-  return names;
+  return { names, kept };
 }
 
 /**
@@ -178,10 +196,10 @@ export async function runFallbackPull(
 ): Promise<FallbackReport[]> {
   const client = await CitadelClient.connect(opts.from, { tls: opts.tls, caCerts: opts.caCerts });
   try {
-    await client.login(opts.user, opts.password);
+    const login = await client.login(opts.user, opts.password);
     return await replaceStore(
       dataDir,
-      (store) => pullInto(store, client, opts),
+      (store) => pullInto(store, client, login, opts),
       (reports) => reports.every((r) => r.verified),
     );
   } finally {
@@ -193,6 +211,7 @@ export async function runFallbackPull(
 async function pullInto(
   store: Store,
   client: CitadelClient,
+  login: Reply,
   opts: FallbackOptions,
 ): Promise<FallbackReport[]> {
   log.info(
@@ -208,15 +227,20 @@ async function pullInto(
   }
   for (const w of imported.warnings) log.info(`MIGR: ${w}`);
 
-  opts.onProgress?.("system messages");
-  t = performance.now();
-  const names = await pullSystemMessages(store, client);
-  const mesgSeconds = (performance.now() - t) / 1000;
-
+  // Files before the banners: reading the banners logged out ends the session's login.
   t = performance.now();
   const files = await pullRoomFiles(store, client, opts.onProgress);
   const fileSeconds = (performance.now() - t) / 1000;
   for (const p of files.problems) log.info(`room files: ${p}`);
+
+  opts.onProgress?.("system messages");
+  t = performance.now();
+  const mesg = await pullSystemMessages(store, client, login);
+  const names = mesg.names;
+  const mesgSeconds = (performance.now() - t) / 1000;
+  for (const k of mesg.kept) {
+    log.info(`system message ${k.name} kept as the source shows it to ${opts.user}: ${k.why}`);
+  }
 
   const derivedProblems = await checkDerived(store);
   const reports: FallbackReport[] = [];
@@ -233,7 +257,7 @@ async function pullInto(
         s !== null
       );
       seconds = mesgSeconds;
-      note = MACRO_NOTE;
+      note = macroNote(mesg.kept.map((k) => k.name));
     } else if (table === "roomfiles") {
       expected = files.listed;
       verified = files.problems.length === 0 && files.stored === files.listed &&
@@ -259,7 +283,6 @@ async function pullInto(
       ...(note ? { note } : {}),
     });
   }
-  if (names.length > 0) log.info(`system messages: ${MACRO_NOTE}`);
   log.info("not carried without SYNC: the use table and old-style room info texts");
   return reports;
 }

@@ -40,6 +40,11 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** PBKDF2 hashes computed at once (default: the cores the runtime reports). */
   hashConcurrency?: number;
+  /**
+   * Hashes a user's clear password (default: a fresh salt). `verify` hashes with the local
+   * record's salt, so an unchanged password gives the same record and the same digest.
+   */
+  hashPassword?: (fullname: string, clear: string) => Promise<string>;
 }
 
 function rows(head: [string, string], body: [string, string][]): string[] {

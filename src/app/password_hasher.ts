@@ -25,8 +25,14 @@ export class PasswordHasher {
   /** Passwords hashed so far. */
   hashed = 0;
 
-  constructor(concurrency = cores()) {
+  #hash: (fullname: string, clear: string) => Promise<string>;
+
+  constructor(
+    concurrency = cores(),
+    hash: (fullname: string, clear: string) => Promise<string> = (_, clear) => hashPassword(clear),
+  ) {
     this.#limiter = new Limiter(concurrency);
+    this.#hash = hash;
   }
 
   /** Starts hashing `user.password` (clear text); waits only when too many are waiting. */
@@ -34,7 +40,7 @@ export class PasswordHasher {
     const clear = user.password;
     const job: Promise<void> = this.#limiter.run(async () => {
       if (this.#start === 0) this.#start = performance.now();
-      const password = await hashPassword(clear);
+      const password = await this.#hash(user.fullname, clear);
       this.#end = Math.max(this.#end, performance.now());
       this.hashed++;
       this.#done.push({ ...user, password });

@@ -76,7 +76,7 @@ export async function follow(store: Store, opts: FollowOptions): Promise<FollowS
   let first = true;
   while (!opts.signal.aborted) {
     try {
-      await session(store, opts, st, report, () => {
+      await session({ store, opts, st, report }, () => {
         first = false;
         backoff = 0;
       });
@@ -100,17 +100,21 @@ export async function follow(store: Store, opts: FollowOptions): Promise<FollowS
 /** What the follower calls itself (IDEN), as seen in the source's RWHO. */
 const FOLLOW_CLIENT = "ctdlsync follow";
 
+/** What every connection of one follower run shares. */
+interface FollowRun {
+  store: Store;
+  opts: FollowOptions;
+  st: FollowState;
+  /** Shows (and records) the state; `force` even when nothing changed. */
+  report: (force?: boolean) => Promise<void>;
+}
+
 /**
  * One connection: the initial copy if needed (the online pull, over a connection of its
- * own), then the feed until it ends or fails.
+ * own), then the feed until it ends or fails. `connected` is called at the feed's first mark.
  */
-async function session(
-  store: Store,
-  opts: FollowOptions,
-  st: FollowState,
-  report: (force?: boolean) => Promise<void>,
-  connected: () => void,
-): Promise<void> {
+async function session(run: FollowRun, connected: () => void): Promise<void> {
+  const { store, opts, st, report } = run;
   let client = await openSource(opts, FOLLOW_CLIENT);
   try {
     const { storeId } = await probeSync(client, opts.from);
@@ -125,7 +129,7 @@ async function session(
       await store.write([], [followCheckpointOp(cp)]);
       client = await openSource(opts, FOLLOW_CLIENT);
     }
-    await feed(store, client, opts, cp.stamp, storeId, st, report, connected);
+    await feed(run, client, cp.stamp, storeId, connected);
   } finally {
     client.close();
   }
@@ -133,15 +137,13 @@ async function session(
 
 /** Applies the feed from `stamp` until it ends, fails, or the follower is stopped. */
 async function feed(
-  store: Store,
+  run: FollowRun,
   client: CitadelClient,
-  opts: FollowOptions,
   stamp: number,
   storeId: string,
-  st: FollowState,
-  report: (force?: boolean) => Promise<void>,
   connected: () => void,
 ): Promise<void> {
+  const { store, opts, st, report } = run;
   const applier = new FeedApplier(store, opts.from, storeId, stamp);
   st.applied = stamp;
   const events = readFeed(client, stamp, opts.heartbeat ?? 5, (h) => {

@@ -1,7 +1,8 @@
 import { Code, CtdlError } from "../errors.ts";
 import { log } from "../log.ts";
 import { AxLevel } from "../store/users.ts";
-import { type Command, type CommandTable, isDisconnect, type Session } from "./session.ts";
+import type { Command, CommandTable } from "./command.ts";
+import { isDisconnect, type Session } from "./session.ts";
 
 /** Unrecognized commands in a row after which a session is ended (smtp-server's is 10). */
 export const UNRECOGNIZED_BUDGET = 10;

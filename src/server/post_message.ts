@@ -2,7 +2,7 @@ import { AnonType, type CitadelMessage, newMessage } from "../message/message.ts
 import { readConfig, readCounter } from "../store/control.ts";
 import { postMessage, type PostResult } from "../store/messages.ts";
 import type { Store } from "../store/store.ts";
-import { getUser, userOps } from "../store/users.ts";
+import { updateUser } from "../store/users.ts";
 import type { Session } from "./session.ts";
 
 /** Per store: the tail of the chain of local posts, so they run one after another. */
@@ -29,10 +29,7 @@ export function messageId(time: number, msgnum: number, fqdn: string): string {
 export async function countPost(s: Session): Promise<void> {
   if (!s.user) return;
   const name = s.user.fullname;
-  await s.server.store.update(async (r) => {
-    const u = await getUser(r, name);
-    return { ops: u ? userOps({ ...u, posted: u.posted + 1 }) : [] };
-  });
+  await updateUser(s.server.store, name, (u) => ({ ...u, posted: u.posted + 1 }));
   s.user = { ...s.user, posted: s.user.posted + 1 };
 }
 

@@ -1,6 +1,6 @@
 import { Code, CtdlError } from "../errors.ts";
 import { log } from "../log.ts";
-import { fromBinaryString, toBinaryString } from "../message/binary_string.ts";
+import { fromBinaryString } from "../message/binary_string.ts";
 import type { Room, User } from "../store/tables.ts";
 import { getUserByNumber } from "../store/users.ts";
 import {
@@ -13,35 +13,8 @@ import { BufferedWriter } from "../wire/buffered_writer.ts";
 import { ChunkWriter } from "../wire/chunks.ts";
 import type { ServerContext } from "./context.ts";
 import { newSessionState, type SessionState } from "./session_state.ts";
+import { readClientText, type ReadTextOptions } from "./client_text.ts";
 import { timedWritable } from "./timed_writable.ts";
-
-/** Who may run a command: anyone, a logged-in user, or an Aide (access level 6). */
-export type Access = "any" | "user" | "aide";
-
-/** One command of the command table: one handler per verb. */
-export interface Command {
-  access: Access;
-  /** `args` are the `|`-separated arguments after the verb; `raw` is everything after it. */
-  run(s: Session, args: string[], raw: string): Promise<void>;
-}
-
-/** The command table: verb (upper case, 4 letters) to handler. */
-export type CommandTable = Record<string, Command>;
-
-/** How a client-sent listing (after a 4xx or 8xx reply) is read. */
-export interface ReadTextOptions {
-  /** More lines than this are read and dropped, then 511 is thrown. */
-  maxLines?: number;
-  /** Text past this many bytes is read and dropped (Citadel truncates, the client stays in step). */
-  maxBytes?: number;
-  /** A longer line is read and dropped. */
-  maxLineBytes?: number;
-  /**
-   * Lines as the bytes sent (binary strings, one char per byte), never decoded: message
-   * bodies, so that what a client sends is what is stored.
-   */
-  binary?: boolean;
-}
 
 let nextSessionId = 1;
 
@@ -204,47 +177,12 @@ export class Session {
    * lines and text past `maxBytes` are read and dropped, so the client stays in step.
    */
   async readText(opts: ReadTextOptions = {}): Promise<string[]> {
-    const { maxLines = 1_000_000, maxBytes = Infinity, maxLineBytes = MAX_LINE } = opts;
-    const binary = opts.binary ?? false;
     await this.flush();
-    const lines: string[] = [];
-    let bytes = 0;
-    let tooMany = false;
     this.#armIdle();
     try {
-      await this.#readUntilEnd(maxLineBytes, binary, (line) => {
-        bytes += line.length + 1;
-        if (lines.length >= maxLines) tooMany = true;
-        else if (bytes <= maxBytes) lines.push(line);
-      });
+      return await readClientText(this.#reader, opts);
     } finally {
       clearTimeout(this.#idleTimer);
-    }
-    if (tooMany) throw new CtdlError(Code.TOO_BIG, "too many lines");
-    return lines;
-  }
-
-  async #readUntilEnd(
-    maxLineBytes: number,
-    binary: boolean,
-    take: (line: string) => void,
-  ): Promise<void> {
-    while (true) {
-      let line: string | null;
-      try {
-        if (binary) {
-          const bytes = await this.#reader.readLineBytes(maxLineBytes);
-          line = bytes === null ? null : toBinaryString(bytes);
-        } else {
-          line = await this.#reader.readLine(maxLineBytes);
-        }
-      } catch (e) {
-        if (e instanceof LineTooLongError) continue;
-        throw e;
-      }
-      if (line === null) throw new CtdlError(Code.ERROR, "connection closed during upload");
-      if (line === "000") return;
-      take(line);
     }
   }
 

@@ -107,6 +107,24 @@ export function userOps(user: User): Op[] {
   return ops;
 }
 
+/**
+ * Rewrites a user's record in one commit (read, `change`, write). null, and nothing written,
+ * when no user has that name (one deleted meanwhile).
+ */
+export async function updateUser(
+  store: Store,
+  name: string,
+  change: (u: User) => User,
+): Promise<User | null> {
+  let result: User | null = null;
+  await store.update(async (r) => {
+    const user = await getUser(r, name);
+    result = user ? change(user) : null;
+    return { ops: result ? userOps(result) : [] };
+  });
+  return result;
+}
+
 /** A user record with Citadel's defaults (from the schema) for everything not given. */
 export function newUserRecord(fields: Partial<User> & { fullname: string; usernum: number }): User {
   return withDefaults(USER, fields);

@@ -1,3 +1,5 @@
+import { appendToRest } from "./bytes.ts";
+
 /** Thrown by `readLine` for a line longer than allowed; the line has been consumed. */
 export class LineTooLongError extends Error {
   constructor(max: number) {
@@ -73,15 +75,7 @@ export class BlockReader {
       return false;
     }
     this.bytesRead += chunk.length;
-    const rest = this.#buf.length - this.#pos;
-    if (rest === 0) {
-      this.#buf = chunk;
-    } else {
-      const joined = new Uint8Array(rest + chunk.length);
-      joined.set(this.#buf.subarray(this.#pos));
-      joined.set(chunk, rest);
-      this.#buf = joined;
-    }
+    this.#buf = appendToRest(this.#buf, this.#pos, chunk);
     this.#pos = 0;
     return true;
   }

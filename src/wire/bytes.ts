@@ -9,3 +9,12 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * The unread rest of `buf` (from `pos` on) followed by `chunk`: what a reader that keeps a
+ * buffer and a read position holds after taking in the next chunk. When nothing is left
+ * unread, `chunk` itself (no copy).
+ */
+export function appendToRest(buf: Uint8Array, pos: number, chunk: Uint8Array): Uint8Array {
+  return pos >= buf.length ? chunk : concat([buf.subarray(pos), chunk]);
+}

@@ -15,6 +15,8 @@ const KEYS = [
   "online_pull_ratio",
   "mirror_full_s",
   "mirror_rerun_s",
+  "follow_lag_p50_ms",
+  "follow_lag_p99_ms",
 ];
 
 // Runs the whole bench at a tiny size so it cannot rot; the figures mean nothing at this

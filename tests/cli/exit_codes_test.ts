@@ -11,6 +11,7 @@ import { exists, finished, LONG_SEED, oneLine, spawnCli, waitFor } from "./_cli.
 const SUBCOMMANDS = [
   "serve",
   "pull",
+  "push",
   "verify",
   "status",
   "seed",

@@ -4,7 +4,8 @@ import { atol } from "../args.ts";
 import { aideNotice } from "../post_message.ts";
 import type { Op } from "../../store/store.ts";
 import { subVerbs } from "../dispatch.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /**
  * The legacy positional config of `CONF GET` / `CONF SET`: line N is the `c_*` key at

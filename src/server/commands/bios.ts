@@ -3,9 +3,9 @@ import { fromBinaryString, toBinaryString } from "../../message/binary_string.ts
 import { fieldBytes } from "../../message/message.ts";
 import { escapeListingLine } from "../../message/render.ts";
 import { deleteFromRoom, getMessage } from "../../store/messages.ts";
-import { getUser, userOps } from "../../store/users.ts";
+import { getUser, updateUser } from "../../store/users.ts";
 import { postSystemMessage } from "../post_message.ts";
-import type { CommandTable } from "../session.ts";
+import type { CommandTable } from "../command.ts";
 import { userConfigRoom } from "../user_config.ts";
 
 /** The largest bio EBIO keeps (Citadel reads it with the site's message limit). */
@@ -23,8 +23,7 @@ export const bioCommands: CommandTable = {
     access: "user",
     async run(s) {
       const user = await s.refreshUser();
-      const store = s.server.store;
-      const room = await userConfigRoom(store, user);
+      const room = await userConfigRoom(s.server.store, user);
       await s.reply(`${Code.SEND_LISTING} Transmit user profile in plain text now.`);
       const lines = await s.readText({ maxBytes: MAX_BIO_BYTES, binary: true });
       const head = "Content-type: text/plain; charset=UTF-8\nContent-transfer-encoding: 8bit\n\n";
@@ -34,12 +33,9 @@ export const bioCommands: CommandTable = {
         fields: { U: "Profile submitted with EBIO command", M: fromBinaryString(body) },
       });
       const old = user.msgnum_bio;
-      await store.update(async (r) => {
-        const u = await getUser(r, user.fullname);
-        return { ops: u ? userOps({ ...u, msgnum_bio: msgnum }) : [] };
-      });
+      await updateUser(s.server.store, user.fullname, (u) => ({ ...u, msgnum_bio: msgnum }));
       if (old > 0) {
-        await deleteFromRoom(store, room.name, old).catch(() => {/* already gone */});
+        await deleteFromRoom(s.server.store, room.name, old).catch(() => {/* already gone */});
       }
       await s.refreshUser();
     },

@@ -1,5 +1,5 @@
 import { Code, CtdlError } from "../../errors.ts";
-import type { CommandTable } from "../session.ts";
+import type { CommandTable } from "../command.ts";
 
 /**
  * ICAL: what WebCit asks right after IDEN. `ICAL test` checks for calendaring;

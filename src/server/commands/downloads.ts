@@ -9,7 +9,8 @@ import { atol } from "../args.ts";
 import { currentRoom, isRoomAide } from "../access.ts";
 import { messageInRoom } from "../message_access.ts";
 import { directoryRoom, fileName, filesPath } from "../room_files.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 import type { Download } from "../session_state.ts";
 
 /** READ sends at most this much per request (Citadel's SIZ buffer). */

@@ -4,7 +4,8 @@ import { floorOp, getFloor, getRoom, roomOp } from "../../store/rooms.ts";
 import { AxLevel } from "../../store/users.ts";
 import { atol } from "../args.ts";
 import { currentRoom, isRoomAide } from "../access.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** GPEX/SPEX's scopes and the config keys of the two site-wide ones. */
 const SITE_KEYS: Record<string, [string, string]> = {

@@ -4,7 +4,8 @@ import { RoomFlag } from "../../store/rooms.ts";
 import type { Room } from "../../store/tables.ts";
 import { isRoomAide, resolveRoom } from "../access.ts";
 import { directoryRoom, filesPath } from "../room_files.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** The current directory room, when the user may administer it. */
 async function managedDirectory(s: Session): Promise<Room> {

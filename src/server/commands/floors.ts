@@ -2,7 +2,8 @@ import { Code, CtdlError } from "../../errors.ts";
 import { FloorFlag, floorOp, getFloor, listFloors } from "../../store/rooms.ts";
 import { intOr } from "../args.ts";
 import { MAX_FLOORS } from "../room_state.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** CFLR name|ok: a new floor in the first free slot. */
 async function createFloor(s: Session, args: string[]): Promise<void> {

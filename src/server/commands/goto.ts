@@ -14,7 +14,8 @@ import {
   UA,
 } from "../access.ts";
 import { instantFlag, updateVisit } from "../room_state.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /**
  * GOTO: enters a room the user may enter and answers the 16 fields. Entering marks the room

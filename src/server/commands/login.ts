@@ -2,7 +2,7 @@ import { Code, CtdlError } from "../../errors.ts";
 import { log } from "../../log.ts";
 import { checkPassword, getUser } from "../../store/users.ts";
 import { checkSingleUser, completeLogin } from "../login_flow.ts";
-import type { CommandTable } from "../session.ts";
+import type { CommandTable } from "../command.ts";
 
 /** Login commands: USER, PASS, LOUT. */
 export const loginCommands: CommandTable = {

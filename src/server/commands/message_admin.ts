@@ -6,7 +6,8 @@ import { TABLES } from "../../store/tables.ts";
 import { atol } from "../args.ts";
 import { currentRoom, mailboxOwner, resolveRoom, roomAccess, UA } from "../access.ts";
 import { rawField } from "../message_access.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /**
  * MOVE msgnums|room|copy: copies messages of the current room into another room, and

@@ -11,7 +11,8 @@ import { UserFlag } from "../../store/users.ts";
 import { atol } from "../args.ts";
 import { currentRoom, roomAccess, UA } from "../access.ts";
 import { rawField } from "../message_access.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** Citadel's CtdlMsgCmp: every template field must equal the message's (case-insensitive). */
 function matchesTemplate(msg: CitadelMessage, template: Map<string, string>): boolean {

@@ -2,7 +2,7 @@ import { Code, CtdlError } from "../../errors.ts";
 import { AxLevel } from "../../store/users.ts";
 import { log } from "../../log.ts";
 import { subVerbs } from "../dispatch.ts";
-import type { Command, CommandTable } from "../session.ts";
+import type { Command, CommandTable } from "../command.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,5 +1,5 @@
 import { joinFamilies } from "../dispatch.ts";
-import type { CommandTable } from "../session.ts";
+import type { CommandTable } from "../command.ts";
 import { adminCommands } from "./admin.ts";
 import { downloadCommands } from "./downloads.ts";
 import { fileAdminCommands } from "./file_admin.ts";

@@ -1,5 +1,5 @@
 import { roomAideRoom } from "../access.ts";
-import type { CommandTable } from "../session.ts";
+import type { CommandTable } from "../command.ts";
 
 /**
  * GNET: a room's network configuration (mailing lists, shared rooms). ctdlsync networks no

@@ -5,7 +5,8 @@ import { AxLevel, getUser, userKey } from "../../store/users.ts";
 import { atol } from "../args.ts";
 import { userAddress } from "../addresses.ts";
 import { mailboxOwner, roomAccess, UA } from "../access.ts";
-import type { Command, CommandTable, Session } from "../session.ts";
+import type { Command, CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** The sessions of `name` that take pages from `from` (DEXP stops all but an Aide's). */
 function pageTargets(s: Session, name: string, fromAide: boolean): Session[] {

@@ -5,7 +5,8 @@ import { decodePart, mimeParts } from "../../message/mime.ts";
 import { getMessage } from "../../store/messages.ts";
 import { getUser } from "../../store/users.ts";
 import { currentRoom } from "../access.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** Sends the picture message `msgnum` points at (its first non-text part), or 571. */
 async function sendPicture(s: Session, msgnum: number): Promise<void> {

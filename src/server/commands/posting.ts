@@ -21,7 +21,8 @@ import { currentRoom, roomAccess, UA } from "../access.ts";
 import { getMailbox } from "../mailbox.ts";
 import { postLocalMessage } from "../post_message.ts";
 import { dropOldCards, vcardPost } from "../vcard_save.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** Citadel's default c_maxmsglen: longer message texts are cut (the rest is read and dropped). */
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;

@@ -8,7 +8,7 @@ import { readConfig } from "../../store/control.ts";
 import { atol } from "../args.ts";
 import { isRoomAide } from "../access.ts";
 import { messageInRoom } from "../message_access.ts";
-import type { CommandTable } from "../session.ts";
+import type { CommandTable } from "../command.ts";
 
 /** Reading messages: MSG0, MSG2, MSG4, DLAT. */
 export const readingCommands: CommandTable = {

@@ -1,12 +1,13 @@
 import { Code, CtdlError } from "../../errors.ts";
 import { ControlFlag, counterOp, readConfig, readCounter } from "../../store/control.ts";
 import { deleteFromRoom } from "../../store/messages.ts";
-import { AxLevel, getUser, listUsers, UserFlag, userOps } from "../../store/users.ts";
+import { AxLevel, getUser, listUsers, updateUser, UserFlag } from "../../store/users.ts";
 import { ownAddress } from "../addresses.ts";
 import { atol } from "../args.ts";
 import { aideNotice } from "../post_message.ts";
 import { type Card, defaultCard, findCard, saveCard } from "../registration_card.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 import { userConfigRoom } from "../user_config.ts";
 
 /** Sets MM_VALID: 902's GNUR looks for unvalidated users only once someone registered. */
@@ -35,13 +36,10 @@ export const registrationCommands: CommandTable = {
       if (old) await deleteFromRoom(store, room.name, old.msgnum).catch(() => {});
       // A registered user who is not yet an Aide waits for validation.
       const needsValidation = user.axlevel < AxLevel.AIDE;
-      await store.update(async (r) => {
-        const u = await getUser(r, user.fullname);
-        if (!u) return { ops: [] };
-        let flags = u.flags | UserFlag.REGIS;
-        if (needsValidation) flags |= UserFlag.NEEDVALID;
-        return { ops: userOps({ ...u, flags }) };
-      });
+      await updateUser(store, user.fullname, (u) => ({
+        ...u,
+        flags: u.flags | UserFlag.REGIS | (needsValidation ? UserFlag.NEEDVALID : 0),
+      }));
       if (needsValidation) await flagValidationQueue(s, true);
       await s.refreshUser();
     },
@@ -106,20 +104,18 @@ export const registrationCommands: CommandTable = {
     async run(s, args) {
       const name = args[0] ?? "";
       const ax = atol(args[1]);
-      let done = "";
-      await s.server.store.update(async (r) => {
-        const u = await getUser(r, name);
-        if (!u) throw new CtdlError(Code.NO_SUCH_USER, `'${name}' not found.`);
-        done = u.fullname;
-        const axlevel = ax >= AxLevel.DELETED && ax <= AxLevel.AIDE ? ax : u.axlevel;
-        return { ops: userOps({ ...u, axlevel, flags: u.flags & ~UserFlag.NEEDVALID }) };
-      });
+      const validated = await updateUser(s.server.store, name, (u) => ({
+        ...u,
+        axlevel: ax >= AxLevel.DELETED && ax <= AxLevel.AIDE ? ax : u.axlevel,
+        flags: u.flags & ~UserFlag.NEEDVALID,
+      }));
+      if (!validated) throw new CtdlError(Code.NO_SUCH_USER, `'${name}' not found.`);
       await aideNotice(
         s,
         "User Admin Message",
-        `${done} has been validated by ${s.requireUser().fullname} at level ${ax}.`,
+        `${validated.fullname} has been validated by ${s.requireUser().fullname} at level ${ax}.`,
       );
-      await s.reply(`${Code.OK} User '${done}' validated.`);
+      await s.reply(`${Code.OK} User '${validated.fullname}' validated.`);
     },
   },
 };

@@ -25,7 +25,8 @@ import { deleteFromRoom } from "../../store/messages.ts";
 import { checkClientRoomName } from "../mailbox.ts";
 import { aideNotice } from "../post_message.ts";
 import { instantFlag, updateVisit, usableFloor } from "../room_state.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** The `type` argument of CRE8 to QR flags. */
 function typeFlags(type: number): number {

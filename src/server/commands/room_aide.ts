@@ -5,7 +5,8 @@ import type { Room } from "../../store/tables.ts";
 import { getUser, getUserByNumber, listUsers } from "../../store/users.ts";
 import { accessBits, currentRoom, isRoomAide, roomAideRoom, UA } from "../access.ts";
 import { aideNotice } from "../post_message.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** INVT and KICK: who may, where they may, and the user they name. */
 async function membershipTarget(s: Session, raw: string): Promise<{ room: Room; name: string }> {

@@ -9,7 +9,8 @@ import { atol } from "../args.ts";
 import { currentRoom, roomAideRoom } from "../access.ts";
 import { updateVisit } from "../room_state.ts";
 import { countPost } from "../post_message.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** The room banner: the roominfo record, else the text of the `msgnum_info` message. */
 async function roomBanner(s: Session, room: Room): Promise<string | null> {

@@ -3,7 +3,8 @@ import { getVisit, listRooms, RoomFlag } from "../../store/rooms.ts";
 import type { Room } from "../../store/tables.ts";
 import { intOr } from "../args.ts";
 import { accessBits, displayRoomName, UA } from "../access.ts";
-import type { Command, CommandTable, Session } from "../session.ts";
+import type { Command, CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** Which rooms a room-list command shows, from their UA bits. */
 type RoomFilter = (ua: number, room: Room) => boolean;

@@ -1,7 +1,8 @@
 import { Code, CtdlError } from "../../errors.ts";
 import { readConfig } from "../../store/control.ts";
 import { atol } from "../args.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** The software name INFO and RWHO report. */
 export const SOFTWARE = "ctdlsync";

@@ -5,7 +5,8 @@ import { escapeListingLine } from "../../message/render.ts";
 import { deleteFromRoom, getMessage } from "../../store/messages.ts";
 import { roomMessages } from "../../store/rooms.ts";
 import { postSystemMessage } from "../post_message.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 import { userConfigRoom } from "../user_config.ts";
 
 /** Sieve scripts are messages in the user's config room, named by this subject prefix. */
@@ -33,6 +34,37 @@ function scriptName(raw: string | undefined): string {
   return name;
 }
 
+/** putscript: stores the script the client sends next, replacing one of the same name. */
+async function putScript(
+  s: Session,
+  room: string,
+  name: string,
+  held: number | undefined,
+): Promise<void> {
+  await s.reply(`${Code.SEND_LISTING} Transmit script now`);
+  const lines = await s.readText({ maxBytes: 256 * 1024, binary: true });
+  const body = lines.map((l) => l + "\n").join("");
+  await postSystemMessage(s, room, { fields: { U: PREFIX + name, M: fromBinaryString(body) } });
+  if (held) await deleteFromRoom(s.server.store, room, held).catch(() => {});
+}
+
+/** MSIV's sub-commands on a script the user has: its room and message number. */
+const HELD_SCRIPT_COMMANDS: Record<
+  string,
+  (s: Session, room: string, held: number) => Promise<void>
+> = {
+  async getscript(s, _room, held) {
+    const msg = await getMessage(s.server.store, held);
+    const text = toBinaryString(msg ? fieldBytes(msg, "M") ?? new Uint8Array() : new Uint8Array());
+    const lines = text.replace(/\n$/, "").split("\n").map(escapeListingLine);
+    await s.binaryListing("Script:", text === "" ? [] : lines);
+  },
+  async deletescript(s, room, held) {
+    await deleteFromRoom(s.server.store, room, held);
+    await s.reply(`${Code.OK} ok`);
+  },
+};
+
 /**
  * MSIV: a user's Sieve mail filters (listscripts, putscript, getscript, deletescript).
  * ctdlsync keeps them, byte for byte, and does not run them.
@@ -42,7 +74,6 @@ export const sieveCommands: CommandTable = {
     access: "user",
     async run(s, args) {
       const sub = (args[0] ?? "").toLowerCase();
-      const store = s.server.store;
       if (sub === "listscripts") {
         const { byName } = await scripts(s);
         return await s.listing("Scripts:", [...byName.keys()].map((n) => `${n}|0|`));
@@ -50,30 +81,13 @@ export const sieveCommands: CommandTable = {
       const name = scriptName(args[1]);
       const { room, byName } = await scripts(s);
       const held = byName.get(name);
-      if (sub === "putscript") {
-        await s.reply(`${Code.SEND_LISTING} Transmit script now`);
-        const lines = await s.readText({ maxBytes: 256 * 1024, binary: true });
-        const body = lines.map((l) => l + "\n").join("");
-        await postSystemMessage(s, room, {
-          fields: { U: PREFIX + name, M: fromBinaryString(body) },
-        });
-        if (held) await deleteFromRoom(store, room, held).catch(() => {});
-        return;
-      }
+      if (sub === "putscript") return await putScript(s, room, name, held);
+      // The name is checked first: an unknown name gets the name error, whatever the verb.
       if (held === undefined) throw new CtdlError(Code.ILLEGAL_VALUE, "Invalid script name.");
-      if (sub === "getscript") {
-        const msg = await getMessage(store, held);
-        const text = toBinaryString(
-          msg ? fieldBytes(msg, "M") ?? new Uint8Array() : new Uint8Array(),
-        );
-        const lines = text.replace(/\n$/, "").split("\n").map(escapeListingLine);
-        return await s.binaryListing("Script:", text === "" ? [] : lines);
+      if (!Object.hasOwn(HELD_SCRIPT_COMMANDS, sub)) {
+        throw new CtdlError(Code.ILLEGAL_VALUE, "Invalid subcommand");
       }
-      if (sub === "deletescript") {
-        await deleteFromRoom(store, room, held);
-        return await s.reply(`${Code.OK} ok`);
-      }
-      throw new CtdlError(Code.ILLEGAL_VALUE, "Invalid subcommand");
+      await HELD_SCRIPT_COMMANDS[sub](s, room, held);
     },
   },
 };

@@ -1,7 +1,8 @@
 import { Code, CtdlError } from "../../errors.ts";
 import { log } from "../../log.ts";
 import { userKey } from "../../store/users.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 function parseSeconds(v: string | undefined, what: string, fallback: number): number {
   if (v === undefined || v === "") return fallback;

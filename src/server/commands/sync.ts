@@ -13,8 +13,9 @@ import {
 } from "../../store/tables.ts";
 import { recordHead } from "../../wire/record_stream.ts";
 import { subVerbs } from "../dispatch.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
 import { followFeed } from "../follow_feed.ts";
+import type { Session } from "../session.ts";
 import { isUserSyncTarget, runUserSync } from "./sync_user.ts";
 
 /** The info line for one table: `table|count|digest|stamp|bytes`. */

@@ -8,7 +8,8 @@ import {
   listSystemMessages,
   systemMessageOp,
 } from "../../store/system_messages.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** The `^` macro values for a session, as Citadel's MESG substitutes them. */
 export async function macroValues(s: Session): Promise<Record<string, string>> {

@@ -1,5 +1,5 @@
 import { Code, CtdlError } from "../../errors.ts";
-import type { Command, CommandTable } from "../session.ts";
+import type { Command, CommandTable } from "../command.ts";
 
 /**
  * An Aide verb 902 knows but ctdlsync does not carry out: others are refused as 902 refuses

@@ -5,7 +5,8 @@ import { concat } from "../../wire/bytes.ts";
 import { atol } from "../args.ts";
 import { postLocalMessage } from "../post_message.ts";
 import { directoryRoom, fileName, filesPath } from "../room_files.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 import type { Upload } from "../session_state.ts";
 
 /** WRIT takes at most this much per request, as Citadel caps it. */

@@ -5,7 +5,8 @@ import { getMessage } from "../../store/messages.ts";
 import { getRoom, mailboxName, roomMessages } from "../../store/rooms.ts";
 import { getUser, userKey, userOps } from "../../store/users.ts";
 import { validAddresses } from "../addresses.ts";
-import type { CommandTable, Session } from "../session.ts";
+import type { CommandTable } from "../command.ts";
+import type { Session } from "../session.ts";
 
 /** True when another session has `name` logged in. */
 function loggedInElsewhere(s: Session, name: string): boolean {

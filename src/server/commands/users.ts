@@ -11,6 +11,7 @@ import {
   getUser,
   hashPassword,
   listUsers,
+  updateUser,
   US_USER_SET,
   UserFlag,
   userKey,
@@ -24,7 +25,7 @@ import { aideNotice } from "../post_message.ts";
 import { defaultCard, saveCard } from "../registration_card.ts";
 import { createPersonalRooms } from "../personal_rooms.ts";
 import { ownAddress } from "../addresses.ts";
-import type { CommandTable } from "../session.ts";
+import type { CommandTable } from "../command.ts";
 import { checkSingleUser, completeLogin } from "../login_flow.ts";
 
 /**
@@ -45,19 +46,14 @@ const NEW_USER_FLAGS = UserFlag.LASTOLD | UserFlag.DISAPPEAR | UserFlag.PAGINATO
   UserFlag.FLOORS;
 
 /** Rewrites one user record (read-modify-write in one commit); 570 if the user is gone. */
-async function updateUser(
+async function updateExistingUser(
   store: Store,
   name: string,
   change: (u: User) => User,
 ): Promise<User> {
-  let result: User | undefined;
-  await store.update(async (r) => {
-    const user = await getUser(r, name);
-    if (!user) throw new CtdlError(Code.NO_SUCH_USER, "No such user.");
-    result = change(user);
-    return { ops: userOps(result) };
-  });
-  return result!;
+  const user = await updateUser(store, name, change);
+  if (!user) throw new CtdlError(Code.NO_SUCH_USER, "No such user.");
+  return user;
 }
 
 /** The ops that remove a user: the record and its index entries (Citadel's purge_user). */
@@ -101,13 +97,12 @@ export const userCommands: CommandTable = {
         );
       }
       if (s.user) throw new CtdlError(Code.ALREADY_LOGGED_IN, "Already logged in.");
-      const name = strproc(args[0] ?? "");
-      if (["bbs", "new", "."].includes(name.toLowerCase())) {
-        throw new CtdlError(Code.ILLEGAL_VALUE, `'${name}' is an invalid login name.`);
+      const wanted = strproc(args[0] ?? "");
+      // Before the name is required: 902 calls "." invalid, not missing.
+      if (["bbs", "new", "."].includes(wanted.toLowerCase())) {
+        throw new CtdlError(Code.ILLEGAL_VALUE, `'${wanted}' is an invalid login name.`);
       }
-      if (name === "" || userKey(name) === "") {
-        throw new CtdlError(Code.USERNAME_REQUIRED, "You must supply a user name.");
-      }
+      const name = userNameArg(wanted);
       checkSingleUser(s, name);
       const now = Math.floor(Date.now() / 1000);
       const user = await createUser(store, {
@@ -145,7 +140,11 @@ export const userCommands: CommandTable = {
         return;
       }
       const hash = await hashPassword(clear);
-      s.user = await updateUser(s.server.store, user.fullname, (u) => ({ ...u, password: hash }));
+      s.user = await updateExistingUser(
+        s.server.store,
+        user.fullname,
+        (u) => ({ ...u, password: hash }),
+      );
       await s.reply(reply);
     },
   },
@@ -177,7 +176,7 @@ export const userCommands: CommandTable = {
     async run(s, args) {
       if (args.length < 3) throw new CtdlError(Code.ILLEGAL_VALUE, "Usage error.");
       const flags = intOr(args[2], 0);
-      s.user = await updateUser(s.server.store, s.requireUser().fullname, (u) => ({
+      s.user = await updateExistingUser(s.server.store, s.requireUser().fullname, (u) => ({
         ...u,
         flags: (u.flags & ~US_USER_SET) | (flags & US_USER_SET),
       }));

@@ -6,7 +6,7 @@ import { AxLevel } from "../../store/users.ts";
 import { intOr } from "../args.ts";
 import { currentRoom, enterBaseRoom } from "../access.ts";
 import { updateVisit } from "../room_state.ts";
-import type { CommandTable } from "../session.ts";
+import type { CommandTable } from "../command.ts";
 
 /** What a user has read and forgotten: SLRP, SEEN, GTSN, FORG. */
 export const visitCommands: CommandTable = {
