@@ -12,22 +12,10 @@
  *
  * @module
  */
+import { expandCitadel } from "../store/system_messages.ts";
 
 /** The values `MESG` substitutes, by macro name (without the `^`). */
 export type MacroValues = Record<string, string>;
-
-/** The macros in the order Citadel substitutes them. */
-export const CITADEL_MACROS = [
-  "nodename",
-  "humannode",
-  "fqdn",
-  "username",
-  "usernum",
-  "sysadm",
-  "variantname",
-  "maxsessions",
-  "bbsdir",
-] as const;
 
 /** Node values that are turned back into macros, longest value first when restoring. */
 const NODE_MACROS = ["nodename", "humannode", "fqdn", "sysadm"] as const;
@@ -38,26 +26,6 @@ const MAX_LINE = 4096;
 
 /** The raw text, or why it cannot be recovered with certainty. */
 export type Restored = { raw: string } | { raw: null; why: string };
-
-/**
- * Expands `raw` as Citadel's MESG does: each macro in turn, every occurrence, matched without
- * regard to case, line by line.
- */
-export function expandCitadel(raw: string, values: MacroValues): string {
-  return raw.split("\n").map((line) => {
-    for (const name of CITADEL_MACROS) {
-      const value = values[name];
-      if (value === undefined) continue;
-      const macro = `^${name}`;
-      let at = 0;
-      while ((at = line.toLowerCase().indexOf(macro, at)) >= 0) {
-        line = line.slice(0, at) + value + line.slice(at + macro.length);
-        at += value.length;
-      }
-    }
-    return line;
-  }).join("\n");
-}
 
 type Token = string | { macro: string };
 

@@ -12,7 +12,8 @@ import { log } from "../log.ts";
 import { readAllConfig } from "../store/control.ts";
 import type { Store } from "../store/store.ts";
 import { getSystemMessage, listSystemMessages } from "../store/system_messages.ts";
-import { CITADEL_MACROS, expandCitadel, type MacroValues } from "./fallback_macros.ts";
+import { CITADEL_MACROS, expandCitadel } from "../store/system_messages.ts";
+import type { MacroValues } from "./fallback_macros.ts";
 
 /** What `MESG` showed: the names `MESG ?` listed, and each readable text. */
 export interface Shown {

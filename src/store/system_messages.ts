@@ -50,10 +50,36 @@ export async function listSystemMessages(store: Store): Promise<string[]> {
   return out;
 }
 
+/** The macros in the order Citadel substitutes them. */
+export const CITADEL_MACROS = [
+  "nodename",
+  "humannode",
+  "fqdn",
+  "username",
+  "usernum",
+  "sysadm",
+  "variantname",
+  "maxsessions",
+  "bbsdir",
+] as const;
+
 /**
- * Replaces `^name` macros as Citadel's MESG does. On a binary string, the values must be
- * binary strings too (`utf8ToBinary`).
+ * Expands `raw` as Citadel's MESG does (`do_help_subst`): each macro in turn, every
+ * occurrence, matched without regard to case, line by line. On a binary string the values
+ * must be binary strings too (`utf8ToBinary`).
  */
-export function expandMacros(text: string, values: Record<string, string>): string {
-  return text.replace(/\^([a-z]+)/g, (m, name: string) => values[name] ?? m);
+export function expandCitadel(raw: string, values: Record<string, string>): string {
+  return raw.split("\n").map((line) => {
+    for (const name of CITADEL_MACROS) {
+      const value = values[name];
+      if (value === undefined) continue;
+      const macro = `^${name}`;
+      let at = 0;
+      while ((at = line.toLowerCase().indexOf(macro, at)) >= 0) {
+        line = line.slice(0, at) + value + line.slice(at + macro.length);
+        at += value.length;
+      }
+    }
+    return line;
+  }).join("\n");
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { runFallbackPull } from "../../src/app/fallback_pull.ts";
-import { expandCitadel, restoreMacros } from "../../src/app/fallback_macros.ts";
+import { restoreMacros } from "../../src/app/fallback_macros.ts";
+import { expandCitadel } from "../../src/store/system_messages.ts";
 import { exportMigr } from "../../src/app/migr_export.ts";
 import { Store } from "../../src/store/store.ts";
 import { systemMessageOp } from "../../src/store/system_messages.ts";

@@ -3,7 +3,7 @@ import { escapeListingLine } from "../../message/render.ts";
 import { Code, CtdlError } from "../../errors.ts";
 import { readAllConfig } from "../../store/control.ts";
 import {
-  expandMacros,
+  expandCitadel,
   getSystemMessage,
   listSystemMessages,
   systemMessageOp,
@@ -71,7 +71,7 @@ export const systemMessageCommands: CommandTable = {
       const values = Object.fromEntries(
         Object.entries(await macroValues(s)).map(([k, v]) => [k, utf8ToBinary(v)]),
       );
-      const body = expandMacros(text, values).replace(/\n$/, "");
+      const body = expandCitadel(text, values).replace(/\n$/, "");
       // A body line of exactly "000" would end the listing early for every client.
       await s.binaryListing(name, body.split("\n").map(escapeListingLine));
     },
