@@ -1,6 +1,6 @@
 import { addToDigest, digestHex } from "../wire/digest.ts";
 import { recordHash } from "../wire/record_hash.ts";
-import { decodeKey, encodeKey, type KeyPart } from "../wire/record_key.ts";
+import { type KeyPart, readKey } from "../wire/record_key.ts";
 import { keyProblem, type TableName, TABLES } from "../store/tables.ts";
 import type { Frame } from "../wire/chunks.ts";
 import { RecordDecoder, RecordStreamError } from "../wire/record_stream.ts";
@@ -13,8 +13,11 @@ export interface BulkRecord {
   value: Uint8Array | null;
   stamp: number;
   size: number;
-  /** recordHash of the record, when its key came in canonical form (the store reuses it). */
-  hash?: bigint;
+  /**
+   * When the key came in canonical form: its text and bytes (`encodeKey`) and the record's
+   * recordHash, which the store reuses instead of encoding and hashing again.
+   */
+  known?: { text: string; kb: Uint8Array; hash?: bigint };
 }
 
 /** The header lines of a bulk reply. */
@@ -37,6 +40,20 @@ export async function* readBulk(
   command: string,
   onHeader: (h: BulkHeader) => void,
 ): AsyncGenerator<BulkRecord> {
+  for await (const batch of readBulkBatches(client, table, command, onHeader)) yield* batch;
+}
+
+/**
+ * `readBulk` a chunk at a time: the records each CHUNK frame completes, checked as there.
+ * A consumer that handles records synchronously (the pull) awaits once per frame, not once
+ * per record.
+ */
+export async function* readBulkBatches(
+  client: CitadelClient,
+  table: TableName,
+  command: string,
+  onHeader: (h: BulkHeader) => void,
+): AsyncGenerator<BulkRecord[]> {
   const first = await wireStep(table, () => client.command(command));
   if (first.code !== 100) throw new TransferError(`${command}: ${first.line}`, first.code);
   const header: Record<string, string> = {};
@@ -82,20 +99,23 @@ export async function* readBulk(
       if (e instanceof RecordStreamError) throw new TransferError(`${table}: ${e.message}`);
       throw e;
     }
+    const batch: BulkRecord[] = [];
     for (const r of recs) {
+      const read = readWireKey(table, r.key);
+      const key = checkedKey(table, read.key, r.value);
       let hash: bigint | undefined;
-      const key = checkedKey(table, decodeWireKey(table, r.key), r.value);
       if (r.value) {
         hash = recordHash(r.key, r.value);
         digest = addToDigest(digest, hash);
-        // The store hashes the canonical key bytes; a key sent in another JSON spelling
-        // hashes differently, so only a canonical one passes its hash on.
-        if (!sameBytes(r.key, encodeKey(key))) hash = undefined;
       }
       count++;
       const size = r.key.length + (r.value?.length ?? 0);
-      yield { key, value: r.value, stamp: r.stamp, size, hash };
+      // The store hashes the canonical key bytes; a key sent in another JSON spelling
+      // hashes differently, so only a canonical one passes its bytes and hash on.
+      const known = read.canonical ? { text: read.text, kb: r.key, hash } : undefined;
+      batch.push({ key, value: r.value, stamp: r.stamp, size, known });
     }
+    if (batch.length > 0) yield batch;
   }
 
   function emitHeader() {
@@ -106,12 +126,6 @@ export async function* readBulk(
     }
     onHeader({ stamp, storeId: header.storeid, fields: header });
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Runs one read or write of a bulk reply; any failure of the wire becomes a TransferError. */
@@ -126,8 +140,13 @@ async function wireStep<T>(table: TableName, step: () => Promise<T>): Promise<T>
 
 /** Decodes a record's key bytes (JSON); damage raises TransferError naming `where`. */
 export function decodeWireKey(where: string, bytes: Uint8Array): KeyPart[] {
+  return readWireKey(where, bytes).key;
+}
+
+/** `decodeWireKey` with the key's text and whether the bytes are canonical (`readKey`). */
+function readWireKey(where: string, bytes: Uint8Array): ReturnType<typeof readKey> {
   try {
-    return decodeKey(bytes);
+    return readKey(bytes);
   } catch (e) {
     throw new TransferError(`${where}: bad record key: ${(e as Error).message}`);
   }

@@ -116,7 +116,7 @@ export class CitadelClient {
       if (e instanceof ConnectionError) throw e;
       throw new ConnectionError(`cannot connect to ${address}: ${(e as Error).message}`);
     }
-    const reader = new BlockReader(conn.readable);
+    const reader = new BlockReader(conn);
     const line = await readGreeting(conn, reader, address, hostname, port, opts, secs);
     const greeting = parseReply(line);
     if (Math.floor(greeting.code / 100) !== 2) {

@@ -82,8 +82,12 @@ export class PullState {
       r.records += n;
       r.bytes += b;
       const p = this.progress;
-      p.records += n;
-      p.bytes += b;
+      // A table's last commits may land while the next table is read: they count for the
+      // whole pull, not for the table now shown.
+      if (table === p.table) {
+        p.records += n;
+        p.bytes += b;
+      }
       p.overallBytes += b;
       p.overallTotalBytes = Math.max(p.overallTotalBytes, p.overallBytes);
       this.#onProgress?.(p);
@@ -174,7 +178,10 @@ export async function converge(
   let round = 0;
   while (round < maxRounds || Date.now() < deadline) {
     round++;
-    const listing = await sourceInfo(st.client);
+    // The listing is asked for while the last commits land; the store is read once they have.
+    const asked = sourceInfo(st.client);
+    await Promise.all([asked, st.copier.settle()]);
+    const listing = await asked;
     if (listing.storeId !== st.storeId) {
       throw new TransferError("the source's store id changed during the pull");
     }

@@ -1,8 +1,8 @@
 import { encodeKey, type KeyPart } from "../wire/record_key.ts";
-import { BatchWriter } from "../store/batch_writer.ts";
+import { BatchWriter, Inflight } from "../store/batch_writer.ts";
 import type { Store } from "../store/store.ts";
 import { TABLE_NAMES, type TableName } from "../store/tables.ts";
-import { type BulkRecord, readBulk } from "./bulk_reader.ts";
+import { type BulkRecord, readBulk, readBulkBatches } from "./bulk_reader.ts";
 import { TransferError } from "./transfer_error.ts";
 import type { CitadelClient } from "./connection.ts";
 
@@ -127,6 +127,12 @@ export class TableCopier {
   readonly client: CitadelClient;
   readonly storeId: string;
   #onBatch: (table: TableName, records: number, bytes: number) => void;
+  /**
+   * Commits of every table share one queue: a table's last batches land while the next
+   * reply is read and decoded, and once one fails no later one commits (so no checkpoint
+   * ever passes a lost batch).
+   */
+  #inflight = new Inflight();
 
   constructor(
     store: Store,
@@ -157,8 +163,17 @@ export class TableCopier {
     } else await this.recopy(table);
   }
 
-  /** Applies what changed on the source since the table's checkpoint. */
+  /**
+   * Waits until every commit started has landed; throws the first that failed. Before the
+   * local store is read (counts, digests, checkpoints), the copy must be settled.
+   */
+  settle(): Promise<void> {
+    return this.#inflight.settle();
+  }
+
+  /** Applies what changed on the source since the table's checkpoint (settled first). */
   async catchUp(table: TableName): Promise<void> {
+    await this.settle();
     const cp = await checkpointOf(this.store, table);
     if (cp?.storeId !== this.storeId || cp.phase !== "done") {
       throw new TransferError(`${table}: no checkpoint to catch up from`);
@@ -168,6 +183,7 @@ export class TableCopier {
 
   /** Deletes the local table and copies it anew. */
   async recopy(table: TableName): Promise<void> {
+    await this.settle();
     await clearTable(this.store, table);
     await this.#full(table, null, null);
   }
@@ -200,6 +216,8 @@ export class TableCopier {
   /**
    * Applies one bulk reply in commits within KV's limits; each commit also stores the
    * checkpoint that says how far the table now is, so an interrupted pull resumes there.
+   * Returns once the last commit is handed to the store: it lands while the next reply is
+   * read (`settle` waits for it).
    */
   async #apply(
     table: TableName,
@@ -212,11 +230,17 @@ export class TableCopier {
     const writer = new BatchWriter(this.store, {
       metaFor: () => [{ key: CHECKPOINT(table), value: nextCp(last, header, end) }],
       onFlush: (n, b) => this.#onBatch(table, n, b),
+      inflight: this.#inflight,
     });
     try {
-      for await (const rec of readBulk(this.client, table, command, (h) => header = h.stamp)) {
-        await writer.add({ table, key: rec.key, value: rec.value }, rec.hash);
-        last = rec;
+      const batches = readBulkBatches(this.client, table, command, (h) => header = h.stamp);
+      for await (const batch of batches) {
+        for (const rec of batch) {
+          // A promise only when a commit starts: records are added without a wait each.
+          const started = writer.add({ table, key: rec.key, value: rec.value }, rec.known);
+          if (started) await started;
+          last = rec;
+        }
       }
     } catch (e) {
       // Records that arrived whole (every chunk passed its CRC) are kept, with the
@@ -225,7 +249,7 @@ export class TableCopier {
       throw e;
     }
     end = true;
-    await writer.flush(true);
+    await writer.end(true);
   }
 }
 

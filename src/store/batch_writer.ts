@@ -1,5 +1,5 @@
 import { BLOB_IN_COMMIT_MAX } from "./blobs.ts";
-import { COMMIT_BYTES_MAX, type PreparedOp, prepareOp } from "./commit.ts";
+import { COMMIT_BYTES_MAX, type KnownParts, type PreparedOp, prepareOp } from "./commit.ts";
 import type { Store } from "./store.ts";
 import type { MetaOp, Op } from "./types.ts";
 
@@ -12,6 +12,24 @@ export const COMMIT_OPS_MAX = 990;
 
 /** Big values are staged outside the commit, but still held until it: bound the memory. */
 const PENDING_BYTES_MAX = 4 * 1024 * 1024;
+
+/**
+ * Commits handed to the store and not yet seen to land, shared by the writers of one load
+ * (the tables of a pull): a load goes on reading while its last commits land, at most
+ * `MAX_OUTSTANDING` of them, and once one fails the later ones are refused.
+ */
+export class Inflight {
+  pending: Promise<void>[] = [];
+  readonly chain: { failed?: unknown } = {};
+
+  /** Waits for every commit started; throws the first failure. */
+  async settle(): Promise<void> {
+    while (this.pending.length > 0) await this.pending.shift();
+  }
+}
+
+/** One commit runs, the next is planned meanwhile (write_queue.ts), and a third batch fills. */
+const MAX_OUTSTANDING = 2;
 
 /**
  * Groups many record writes into commits that fit KV's limits (1000 mutations, 800 KiB).
@@ -32,26 +50,32 @@ export class BatchWriter {
   #bytes = 0;
   #metaFor: (() => MetaOp[]) | undefined;
   #onFlush: ((records: number, bytes: number) => void) | undefined;
-  #pending: Promise<void>[] = [];
-  #chain: { failed?: unknown } = {};
+  #inflight: Inflight;
   /** Records committed so far. */
   records = 0;
 
   constructor(
     store: Store,
-    opts: { metaFor?: () => MetaOp[]; onFlush?: (records: number, bytes: number) => void } = {},
+    opts: {
+      metaFor?: () => MetaOp[];
+      onFlush?: (records: number, bytes: number) => void;
+      inflight?: Inflight;
+    } = {},
   ) {
     this.#store = store;
     this.#metaFor = opts.metaFor;
     this.#onFlush = opts.onFlush;
+    this.#inflight = opts.inflight ?? new Inflight();
   }
 
   /**
-   * Adds one op (checked and hashed now); starts a commit first if it would not fit.
-   * `hash`: the record's `recordHash`, when the caller computed it already.
+   * Adds one op (checked and hashed now); starts a commit first if it would not fit, and
+   * only then returns a promise (to wait while too many commits are outstanding).
+   * `known`: the key's canonical text and bytes and the record's hash, when the caller
+   * computed them already.
    */
-  async add(op: Op, hash?: bigint): Promise<void> {
-    const p = prepareOp(op, hash);
+  add(op: Op, known?: KnownParts): Promise<void> | undefined {
+    const p = prepareOp(op, known);
     const size = p.value?.length ?? 0;
     // Values over BLOB_IN_COMMIT_MAX go to blob parts outside the commit; the others count.
     const inline = (size <= BLOB_IN_COMMIT_MAX ? size : 64) + 2 * p.kb.length + 80;
@@ -59,8 +83,12 @@ export class BatchWriter {
       this.#ops.length >= COMMIT_OPS_MAX || this.#inline + inline > COMMIT_BYTES_MAX ||
       this.#bytes + size > PENDING_BYTES_MAX
     ) {
-      await this.#start();
+      return this.#start().then(() => this.#push(p, inline, size));
     }
+    this.#push(p, inline, size);
+  }
+
+  #push(p: PreparedOp, inline: number, size: number): void {
     this.#ops.push(p);
     this.#inline += inline;
     this.#bytes += size;
@@ -71,11 +99,19 @@ export class BatchWriter {
    * meta even with no records.
    */
   async flush(force = false): Promise<void> {
-    if (this.#ops.length > 0 || force) await this.#start();
-    while (this.#pending.length > 0) await this.#pending.shift();
+    await this.end(force);
+    await this.#inflight.settle();
   }
 
-  /** Hands the pending batch to the store; keeps at most two batches outstanding. */
+  /**
+   * Hands what is pending to the store (with `force`, the meta even with no records)
+   * without waiting for it to land: the caller settles the shared Inflight later.
+   */
+  async end(force = false): Promise<void> {
+    if (this.#ops.length > 0 || force) await this.#start();
+  }
+
+  /** Hands the pending batch to the store; keeps at most MAX_OUTSTANDING commits in flight. */
   async #start(): Promise<void> {
     const ops = this.#ops;
     const bytes = this.#bytes;
@@ -83,13 +119,15 @@ export class BatchWriter {
     this.#ops = [];
     this.#inline = 0;
     this.#bytes = 0;
-    const written = this.#store.write(ops, meta, { split: true, chain: this.#chain }).then(() => {
-      this.records += ops.length;
-      this.#onFlush?.(ops.length, bytes);
-    });
-    written.catch(() => {}); // handled where it is awaited: the next add or flush
-    this.#pending.push(written);
-    // One commit runs, the next is planned meanwhile (store.ts), and a third batch fills.
-    while (this.#pending.length > 2) await this.#pending.shift();
+    const inflight = this.#inflight;
+    const written = this.#store.write(ops, meta, { split: true, chain: inflight.chain }).then(
+      () => {
+        this.records += ops.length;
+        this.#onFlush?.(ops.length, bytes);
+      },
+    );
+    written.catch(() => {}); // handled where it is awaited: the next add, end or settle
+    inflight.pending.push(written);
+    while (inflight.pending.length > MAX_OUTSTANDING) await inflight.pending.shift();
   }
 }

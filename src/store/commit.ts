@@ -39,21 +39,29 @@ export interface PreparedOp extends Op {
 const utf8 = new TextEncoder();
 
 /**
- * Checks an op and computes its key bytes and hash; refuses a bad table or key (511/512).
- * `knownHash` is the caller's `recordHash` of this key's canonical bytes and this value
- * (the pull has it from checking the reply digest), so the record is hashed once.
+ * What a caller already computed for an op: the key's canonical text and bytes
+ * (`encodeKey`) and `recordHash` of those bytes and the value. The pull has them from
+ * reading and checking the reply, so the record is encoded and hashed once.
  */
-export function prepareOp(op: Op | PreparedOp, knownHash?: bigint): PreparedOp {
+export interface KnownParts {
+  text?: string;
+  kb?: Uint8Array;
+  hash?: bigint;
+}
+
+/** Checks an op and computes its key bytes and hash; refuses a bad table or key (511/512). */
+export function prepareOp(op: Op | PreparedOp, known?: KnownParts): PreparedOp {
   if ("kb" in op && op.kb instanceof Uint8Array) return op;
   if (!isTableName(op.table)) throw new CtdlError(512, `unknown table '${op.table}'`);
   const problem = keyProblem(TABLES[op.table], op.key);
   if (problem) throw new CtdlError(512, problem);
-  const text = JSON.stringify(op.key);
-  const kb = utf8.encode(text);
+  const given = known?.text !== undefined && known.kb !== undefined;
+  const text = given ? known.text! : JSON.stringify(op.key);
+  const kb = given ? known.kb! : utf8.encode(text);
   if (kb.length > KEY_BYTES_MAX) {
     throw new CtdlError(511, `key of ${kb.length} bytes in table ${op.table} is too long`);
   }
-  const hash = op.value === null ? null : knownHash ?? recordHash(kb, op.value);
+  const hash = op.value === null ? null : known?.hash ?? recordHash(kb, op.value);
   return { table: op.table, key: op.key, value: op.value, text, kb, hash };
 }
 

@@ -19,23 +19,38 @@ export class UnexpectedEofError extends Error {
 /** Citadel's SIZ is 4096: a command line is at most 4095 bytes before its LF. */
 export const MAX_LINE = 4095;
 const BLOCK = 64 * 1024;
+/** Reads straight from a connection take up to this much: a bulk reply is read in few calls. */
+const DIRECT_BLOCK = 256 * 1024;
 const decoder = new TextDecoder();
+
+/** What `Deno.Conn` offers besides its stream: a plain read into a buffer. */
+export interface DirectSource {
+  read(p: Uint8Array): Promise<number | null>;
+}
 
 /**
  * Reads a byte stream in 64 KiB blocks and hands out LF-terminated lines and exact byte
  * counts, so neither side ever reads byte by byte. Uses a BYOB reader where the stream
- * offers one (sockets do), a default reader otherwise.
+ * offers one (sockets do), a default reader otherwise; given a connection itself
+ * (`DirectSource`), reads it without the stream machinery, which costs more than the
+ * read itself when a pull receives megabytes.
  */
 export class BlockReader {
   #byob?: ReadableStreamBYOBReader;
   #plain?: ReadableStreamDefaultReader<Uint8Array>;
+  #direct?: DirectSource;
+  #work = new Uint8Array(0);
   #buf: Uint8Array = new Uint8Array(0);
   #pos = 0;
   #eof = false;
   /** Bytes read from the stream so far. */
   bytesRead = 0;
 
-  constructor(stream: ReadableStream<Uint8Array>) {
+  constructor(stream: ReadableStream<Uint8Array> | DirectSource) {
+    if (!(stream instanceof ReadableStream)) {
+      this.#direct = stream;
+      return;
+    }
     try {
       this.#byob = stream.getReader({ mode: "byob" });
     } catch {
@@ -46,6 +61,7 @@ export class BlockReader {
   /** Reads the next block; false at end of stream. */
   async #fill(): Promise<boolean> {
     if (this.#eof) return false;
+    if (this.#direct) return await this.#fillDirect(this.#direct);
     let chunk: Uint8Array | undefined;
     if (this.#byob) {
       const r = await this.#byob.read(new Uint8Array(BLOCK));
@@ -60,6 +76,34 @@ export class BlockReader {
     }
     this.bytesRead += chunk.length;
     this.#buf = appendToRest(this.#buf, this.#pos, chunk);
+    this.#pos = 0;
+    return true;
+  }
+
+  /**
+   * Reads into one work buffer, the unread rest moved to its front first: everything handed
+   * out is a copy, so the buffer is free to reuse, and nothing is allocated per read.
+   */
+  async #fillDirect(source: DirectSource): Promise<boolean> {
+    const rest = this.#buf.length - this.#pos;
+    let work = this.#work;
+    if (work.length - rest < BLOCK) {
+      work = new Uint8Array(Math.max(2 * work.length, rest + DIRECT_BLOCK));
+      work.set(this.#buf.subarray(this.#pos));
+      this.#work = work;
+    } else if (rest > 0) {
+      // #buf views the work buffer from its start, so positions are the same in both.
+      work.copyWithin(0, this.#pos, this.#buf.length);
+    }
+    const n = await source.read(work.subarray(rest));
+    if (n === null) {
+      this.#eof = true;
+      this.#buf = work.subarray(0, rest);
+      this.#pos = 0;
+      return false;
+    }
+    this.bytesRead += n;
+    this.#buf = work.subarray(0, rest + n);
     this.#pos = 0;
     return true;
   }

@@ -2,6 +2,8 @@ import { crc32 } from "node:zlib";
 import type { BlockReader } from "./block_reader.ts";
 import type { BufferedWriter } from "./buffered_writer.ts";
 
+const ascii = new TextEncoder();
+
 /** The largest chunk payload: 64 KiB less one, as the sync proposal's `CHUNK 65535`. */
 export const CHUNK_MAX = 65535;
 
@@ -18,12 +20,19 @@ export function crcHex(bytes: Uint8Array): string {
   return (crc32(bytes) >>> 0).toString(16).padStart(8, "0");
 }
 
+/** Frames go to the socket a few at a time: fewer, larger writes for the same bytes. */
+const FRAMES_PER_WRITE = 4;
+
 /**
  * Packs a byte stream into frames `CHUNK <n> <crc32>` + LF + exactly n bytes. Records may
  * span frames; each frame is checked on its own, so corruption is caught where it happens.
  */
 export class ChunkWriter {
   #out: BufferedWriter;
+  /** Frames built and not yet written: headers and payloads laid out as on the wire. */
+  #frames = new Uint8Array(FRAMES_PER_WRITE * (CHUNK_MAX + 32));
+  #framesLen = 0;
+  #framed = 0;
   #buf = new Uint8Array(CHUNK_MAX);
   #len = 0;
   /** Frames written. */
@@ -45,17 +54,39 @@ export class ChunkWriter {
     }
   }
 
-  /** Emits the last, partial frame. */
+  /** Emits the last, partial frame and writes every frame still held. */
   async end(): Promise<void> {
-    if (this.#len > 0) await this.#emit();
+    if (this.#len > 0) this.#frame();
+    await this.#send();
   }
 
   async #emit(): Promise<void> {
+    this.#frame();
+    if (this.#framed >= FRAMES_PER_WRITE) await this.#send();
+  }
+
+  /** Lays out the pending payload as one frame, header first. */
+  #frame(): void {
     const payload = this.#buf.subarray(0, this.#len);
-    await this.#out.writeLine(`CHUNK ${this.#len} ${crcHex(payload)}`);
-    await this.#out.write(payload.slice());
+    const { written } = ascii.encodeInto(
+      `CHUNK ${this.#len} ${crcHex(payload)}\n`,
+      this.#frames.subarray(this.#framesLen),
+    );
+    this.#frames.set(payload, this.#framesLen + written);
+    this.#framesLen += written + payload.length;
+    this.#framed++;
     this.#len = 0;
     this.chunks++;
+  }
+
+  /** One write for the frames held; a fresh buffer follows, as the socket may keep this one. */
+  async #send(): Promise<void> {
+    if (this.#framesLen === 0) return;
+    const frames = this.#frames.subarray(0, this.#framesLen);
+    this.#frames = new Uint8Array(this.#frames.length);
+    this.#framesLen = 0;
+    this.#framed = 0;
+    await this.#out.write(frames);
   }
 }
 

@@ -17,15 +17,30 @@ export function encodeKey(key: readonly KeyPart[]): Uint8Array {
 
 /** Parses a key's canonical bytes back; throws on anything that is not a key. */
 export function decodeKey(bytes: Uint8Array): KeyPart[] {
+  return readKey(bytes).key;
+}
+
+// ignoreBOM keeps a leading BOM in the text, so such a key is never taken for canonical.
+const strictText = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Parses a key's bytes; `canonical` tells whether they are exactly `encodeKey(key)`, so
+ * they can stand for it (in hashes, in the store) without being encoded again. Throws on
+ * anything that is not a key.
+ */
+export function readKey(bytes: Uint8Array): { key: KeyPart[]; text: string; canonical: boolean } {
+  let text: string;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    text = strictText.decode(bytes);
+    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
     throw new Error("key is not valid JSON text");
   }
   const problem = keyShapeProblem(parsed);
   if (problem) throw new Error(problem);
-  return parsed as KeyPart[];
+  const key = parsed as KeyPart[];
+  return { key, text, canonical: JSON.stringify(key) === text };
 }
 
 /** Why `x` is not a key (a non-empty array of strings and safe integers), or null. */

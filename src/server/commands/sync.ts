@@ -11,7 +11,7 @@ import {
   type TableName,
   TABLES,
 } from "../../store/tables.ts";
-import { encodeRecord } from "../../wire/record_stream.ts";
+import { recordHead } from "../../wire/record_stream.ts";
 import { subVerbs } from "../dispatch.ts";
 import type { CommandTable } from "../command.ts";
 import { followFeed } from "../follow_feed.ts";
@@ -70,7 +70,8 @@ async function bulk(
   try {
     for await (const rec of records) {
       const key = encodeKey(rec.key);
-      await chunks.write(encodeRecord({ key, value: rec.value, stamp: rec.stamp }));
+      await chunks.write(recordHead({ key, value: rec.value, stamp: rec.stamp }));
+      if (rec.value) await chunks.write(rec.value);
       // The store keeps each record's hash: the reply digest reuses it.
       if (rec.value) digest = addToDigest(digest, rec.hash ?? recordHash(key, rec.value));
       n++;
