@@ -2,28 +2,20 @@
 
 import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../fixtures/small.ts";
-import { type CliResult, runCli } from "./_helpers.ts";
+import { type CliResult, runCli, waitFor } from "./_helpers.ts";
+import { oneLine } from "./cli/_cli.ts";
 
-/** Polls `check` every 20 ms until it returns true; fails after `ms`. Returns the wait. */
+export { oneLine };
+
+/** Polls `check` (tests/_helpers.ts `waitFor`) until it is true; returns how long it took. */
 export async function pollUntil(
   what: string,
   check: () => Promise<boolean> | boolean,
   ms = 10_000,
 ): Promise<number> {
   const start = performance.now();
-  while (!await check()) {
-    if (performance.now() - start > ms) throw new Error(`timed out after ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(check, ms, what, 20);
   return performance.now() - start;
-}
-
-/** A command's stderr is one line without a stack trace; returns it. */
-export function oneLine(stderr: string): string {
-  const lines = stderr.trim().split("\n");
-  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
-  assert.ok(!/\bat .*\.ts:\d+/.test(stderr), "no stack trace");
-  return lines[0];
 }
 
 /** Writes the fixture SysOp's password to a temporary file; returns its path. */

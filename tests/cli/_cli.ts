@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { waitFor as waitUntil } from "../_helpers.ts";
 
 /** A user mistake is one line on stderr, never a stack trace. */
 export function oneLine(stderr: string): string {
@@ -8,13 +9,9 @@ export function oneLine(stderr: string): string {
   return lines[0];
 }
 
-/** Polls `check` every 50 ms until it is true; fails after `ms`. */
+/** `waitFor` of tests/_helpers.ts with the question first; fails after `ms`. */
 export async function waitFor(what: string, check: () => Promise<boolean>, ms = 15_000) {
-  const end = Date.now() + ms;
-  while (!await check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitUntil(check, ms, what, 50);
 }
 
 /** True once `path` exists. */

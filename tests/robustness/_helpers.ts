@@ -1,17 +1,13 @@
 import { CitadelClient } from "../../src/client/connection.ts";
-import { loginAs } from "../_helpers.ts";
+import { loginAs, waitFor as waitUntil } from "../_helpers.ts";
 
-/** Polls `check` until it is true; fails after `seconds`. No fixed sleeps in tests. */
+/** `waitFor` of tests/_helpers.ts with the question first; fails after `seconds`. */
 export async function waitFor(
   what: string,
   check: () => boolean | Promise<boolean>,
   seconds = 20,
 ): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (!await check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitUntil(check, seconds * 1000, what, 50);
 }
 
 /** Resolves with `p`, or fails after `seconds` (a hang is a failure, not a stuck test run). */
