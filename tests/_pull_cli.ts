@@ -1,6 +1,5 @@
 /** Helpers of the pull tests that run `ctdlsync pull` as a user does: child processes. */
 
-import assert from "node:assert/strict";
 import { FIXTURE_USERS } from "../fixtures/small.ts";
 import { type CliResult, runCli, waitFor } from "./_helpers.ts";
 import { oneLine } from "./cli/_cli.ts";

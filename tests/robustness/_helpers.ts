@@ -84,6 +84,28 @@ print("sent", flush=True)
 time.sleep(600)
 `;
 
+/**
+ * The arguments of `python(NEVER_READS, ...)`: `user` logs in at `address`, runs `first`,
+ * then sends 400 `MSG0 <msgnum>|0` (a big message) and never reads the replies.
+ */
+export function neverReadsArgs(
+  address: string,
+  user: { name: string; password: string },
+  msgnum: number | string,
+  ...first: string[]
+): [string, ...string[]] {
+  return [
+    NEVER_READS,
+    "127.0.0.1",
+    String(portOf(address)),
+    user.name,
+    user.password,
+    `MSG0 ${msgnum}|0`,
+    "400",
+    ...first,
+  ];
+}
+
 /** The port of `host:port`. */
 export function portOf(address: string): number {
   return Number(address.split(":").pop());

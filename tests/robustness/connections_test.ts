@@ -18,7 +18,7 @@ import {
 import {
   answers,
   bigMessage,
-  NEVER_READS,
+  neverReadsArgs,
   portOf,
   python,
   pythonRun,
@@ -56,15 +56,7 @@ Deno.test("robustness: resets before accept and mid-command leave the server up"
 Deno.test("robustness: a client that never reads its replies leaves the server up", async () => {
   await withFixtureServer(async (address) => {
     const big = await bigMessage(address, alice);
-    const child = python(
-      NEVER_READS,
-      "127.0.0.1",
-      String(portOf(address)),
-      alice.name,
-      alice.password,
-      `MSG0 ${big}|0`,
-      "400",
-    );
+    const child = python(...neverReadsArgs(address, alice, big));
     try {
       const reader = child.stdout.getReader();
       const { value } = await within("the python client", 30, reader.read());

@@ -7,7 +7,7 @@ import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { CitadelClient, loginAs, withFixtureServer } from "../_helpers.ts";
 import {
   bigMessage,
-  NEVER_READS,
+  neverReadsArgs,
   portOf,
   pythonSent,
   SEND_AND_WAIT,
@@ -70,15 +70,7 @@ Deno.test("single-user: a pull killed during its SNGL wait, then a rerun, is gra
 Deno.test("single-user: a user who never reads cannot hold up SNGL", async () => {
   await withFixtureServer(async (address) => {
     const big = await bigMessage(address, alice);
-    const flood = await pythonSent(
-      NEVER_READS,
-      "127.0.0.1",
-      String(portOf(address)),
-      alice.name,
-      alice.password,
-      `MSG0 ${big}|0`,
-      "400",
-    );
+    const flood = await pythonSent(...neverReadsArgs(address, alice, big));
     try {
       const aide = await loginAs(address, sysop);
       const r = await within("SNGL", 30, aide.command("SNGL 1|60"));
@@ -94,16 +86,7 @@ Deno.test("single-user: a user who never reads cannot hold up SNGL", async () =>
 Deno.test("single-user: a holder stuck writing loses single-user mode at its expiry", async () => {
   await withFixtureServer(async (address) => {
     const big = await bigMessage(address, alice);
-    const holder = await pythonSent(
-      NEVER_READS,
-      "127.0.0.1",
-      String(portOf(address)),
-      sysop.name,
-      sysop.password,
-      `MSG0 ${big}|0`,
-      "400",
-      "SNGL 0|2",
-    );
+    const holder = await pythonSent(...neverReadsArgs(address, sysop, big, "SNGL 0|2"));
     try {
       const refused = await CitadelClient.connect(address);
       assert.equal((await refused.command(`USER ${alice.name}`)).code, 551, "single-user");
