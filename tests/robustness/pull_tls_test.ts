@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { fixtureStore, startServer } from "../_helpers.ts";
-import { openssl } from "../_openssl.ts";
+import { selfSigned } from "../_openssl.ts";
 import { oneLine, pullCli } from "../_pull_cli.ts";
 
 /** A self-signed certificate for 127.0.0.1, made as docs/operations.md says (or plainly). */
-async function selfSigned(dir: string, name: string, documented: boolean) {
+function selfSignedFor127(dir: string, name: string, documented: boolean) {
   const ext = documented
     ? [
       "-addext",
@@ -13,31 +13,14 @@ async function selfSigned(dir: string, name: string, documented: boolean) {
       "basicConstraints=critical,CA:FALSE",
     ]
     : [];
-  await openssl(
-    dir,
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=localhost",
-    ...ext,
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.pem`,
-  );
-  return { cert: `${dir}/${name}.pem`, key: `${dir}/${name}.key` };
+  return selfSigned(dir, name, "/CN=localhost", ...ext);
 }
 
 Deno.test("pull TLS: --ca trusts the documented self-signed certificate; a plain openssl req -x509 one, an untrusted one and a plain pull each get a line that names the fix", async () => {
   const src = await fixtureStore();
   const dir = await Deno.makeTempDir({ prefix: "ctdlsync-tls-" });
-  const good = await selfSigned(dir, "good", true);
-  const plain = await selfSigned(dir, "plain", false);
+  const good = await selfSignedFor127(dir, "good", true);
+  const plain = await selfSignedFor127(dir, "plain", false);
   const goodServer = startServer(src.store, { tls: { certFile: good.cert, keyFile: good.key } });
   const plainServer = startServer(src.store, {
     tls: { certFile: plain.cert, keyFile: plain.key },

@@ -4,26 +4,12 @@ import { runPull } from "../../src/client/run_pull.ts";
 import { CitadelClient } from "../../src/client/connection.ts";
 import { compareStores } from "../../src/tools/compare.ts";
 import { fixtureStore, startServer, tempStore } from "../_helpers.ts";
-import { openssl } from "../_openssl.ts";
+import { openssl, selfSigned } from "../_openssl.ts";
 
 /** A throw-away CA and a certificate for 127.0.0.1 signed by it, made with openssl. */
 async function testCertificates(dir: string): Promise<{ ca: string; cert: string; key: string }> {
   const run = (...args: string[]) => openssl(dir, ...args);
-  await run(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=ctdlsync test CA",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-  );
+  await selfSigned(dir, "ca", "/CN=ctdlsync test CA");
   await run(
     "req",
     "-newkey",
