@@ -5,6 +5,9 @@
  *                   [--mirror-messages 50000] [--follow-seconds 60] [--seed 1] [--json] [--keep]
  *   deno task bench --small            tiny sizes, for CI (figures are not meaningful)
  *   deno task bench --messages 1000000 the 1M-message scale run (about 4 GB; not for CI)
+ *   deno task bench --only KEY,KEY     only these figures (and the stages they need)
+ *   deno task bench --baseline REV     the revision the import is set against (default e1bd9df,
+ *                                      the code issue 13 measured; "none" skips it)
  *
  * Stages (each runs once, when a figure first needs it): generate the systems; the store
  * floor against plain batched KV writes of the same records; pulls over loopback at two
@@ -21,7 +24,7 @@
 import { parseArgs } from "node:util";
 import { log } from "../src/log.ts";
 import { type FollowLag, measureFollowLag } from "./follow.ts";
-import { type ImportBenchFigures, runImportBench } from "./import.ts";
+import { BASELINE_REV, type ImportBenchFigures, runImportBench } from "./import.ts";
 import { benchMirror, type MirrorBench } from "./mirror.ts";
 import {
   type CutoverFigures,
@@ -51,6 +54,8 @@ const { values } = parseArgs({
     small: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
+    only: { type: "string" },
+    baseline: { type: "string" },
   },
 });
 const tiny = values.small === true;
@@ -108,7 +113,13 @@ class Run {
       return repeated(["status", "--data", `${root}/pulled`]);
     });
   start = () => this.#once<PullResult>("start", () => repeated(["--version"]));
-  migr = () => this.#once<ImportBenchFigures>("migr", () => runImportBench({ mb: migrMb, seed }));
+  migr = () =>
+    this.#once<ImportBenchFigures>("migr", () =>
+      runImportBench({
+        mb: migrMb,
+        seed,
+        baseline: values.baseline === "none" ? null : values.baseline,
+      }));
   /** The cutover of the large system, 100 changes after its online copy. */
   cutover = () =>
     this.#once<CutoverFigures>("cutover", async () => {
@@ -162,6 +173,28 @@ const sec = (ms: number) => ms / 1000;
 const perRecordUs = (p: PullResult, s: Source) => (p.ms * 1000 / s.records).toFixed(1);
 const floorS = (f: FloorResult) => sec(f.readMs + f.storeMs);
 
+/**
+ * `<doc>_vs_baseline`: the speed-up over the baseline revision, next to both process times
+ * (`<doc>_process_s`, `<doc>_baseline_s`); NaN when the baseline could not be checked out.
+ */
+function baselineFigure(doc: "import" | "import_real", label: string, target: string): Figure {
+  return {
+    key: `${doc}_vs_baseline`,
+    label,
+    unit: "×",
+    target,
+    value: async (r) => (await r.migr())[`${doc}_vs_baseline`] ?? NaN,
+    against: async (r) => {
+      const m = await r.migr();
+      const now = m[`${doc}_process_s`];
+      const then = m[`${doc}_baseline_s`];
+      return now === undefined || then === undefined
+        ? "no baseline"
+        : `processes: now ${fmt(now, 2)} s, ${BASELINE_REV} ${fmt(then, 2)} s`;
+    },
+  };
+}
+
 const FIGURES: Figure[] = [
   {
     key: "import_mb_s",
@@ -179,6 +212,19 @@ const FIGURES: Figure[] = [
     value: async (r) => (await r.migr()).parse_mb_s,
     against: () => Promise.resolve(`${fmt(migrMb)} MB document`),
   },
+  {
+    key: "import_kv_mb_s",
+    label: "its records as plain batched KV writes",
+    unit: "MB/s",
+    target: "",
+    value: async (r) => (await r.migr()).import_kv_mb_s,
+    against: async (r) =>
+      `import at ${
+        fmt(100 * (await r.migr()).import_mb_s / (await r.migr()).import_kv_mb_s, 0)
+      }% of it`,
+  },
+  baselineFigure("import", `import speed-up over ${BASELINE_REV}, same doc`, ">= 5"),
+  baselineFigure("import_real", "same for the 70-user document", ""),
   {
     key: "import_hash_ratio",
     label: "import of 70 users / 3,300 messages / hashes",
@@ -356,6 +402,19 @@ function fmt(n: number, digits = 1): string {
   return n.toFixed(digits);
 }
 
+const only = values.only?.split(",").map((k) => k.trim()).filter((k) => k !== "");
+const unknownKeys = only?.filter((k) => !FIGURES.some((f) => f.key === k)) ?? [];
+if (unknownKeys.length > 0) {
+  console.error(
+    `bench: unknown figure ${unknownKeys.join(", ")}; known: ${
+      FIGURES.map((f) => f.key).join(", ")
+    }`,
+  );
+  await Deno.remove(root, { recursive: true });
+  Deno.exit(2);
+}
+const chosen = only ? FIGURES.filter((f) => only.includes(f.key)) : FIGURES;
+
 const run = new Run();
 const rows: { f: Figure; value: number; against: string }[] = [];
 try {
@@ -365,7 +424,7 @@ try {
         ` Deno ${Deno.version.deno}`,
     );
   }
-  for (const f of FIGURES) {
+  for (const f of chosen) {
     rows.push({ f, value: await f.value(run), against: f.against ? await f.against(run) : "" });
   }
 } finally {
@@ -374,6 +433,7 @@ try {
 }
 
 if (values.json) {
+  // NaN (a figure that could not be measured) prints as null.
   console.log(JSON.stringify(Object.fromEntries(rows.map((r) => [r.f.key, r.value]))));
 } else {
   const large = await run.large();
@@ -385,7 +445,7 @@ if (values.json) {
     } against`,
   );
   for (const { f, value, against } of rows) {
-    const v = Math.abs(value) >= 100 ? fmt(value, 0) : fmt(value, 2);
+    const v = Number.isNaN(value) ? "n/a" : Math.abs(value) >= 100 ? fmt(value, 0) : fmt(value, 2);
     console.log(
       `${f.label.padEnd(w[0])} ${v.padStart(w[1])} ${f.unit.padEnd(w[2])} ${
         f.target.padEnd(w[3])

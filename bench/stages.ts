@@ -184,11 +184,14 @@ export async function measurePulls(
   }
 }
 
-/** Runs `ctdlsync ARGS` as a process; wall time (process start included) and peak RSS. */
-export async function runCli(args: string[]): Promise<PullResult> {
+/**
+ * Runs `ctdlsync ARGS` as a process; wall time (process start included) and peak RSS.
+ * `main`: another checkout's main.ts (the baseline of bench/import.ts).
+ */
+export async function runCli(args: string[], main = MAIN): Promise<PullResult> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", MAIN, ...args],
+    args: ["run", "-A", "--unstable-kv", main, ...args],
     stdout: "null",
     stderr: "piped",
   }).spawn();

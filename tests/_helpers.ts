@@ -47,6 +47,16 @@ export async function digests(store: Store): Promise<Record<string, string>> {
   return out;
 }
 
+/** Every table's digest of the store in directory `dir` (opened and closed here). */
+export async function digestsOfDir(dir: string): Promise<Record<string, string>> {
+  const store = await Store.open(dir);
+  try {
+    return await digests(store);
+  } finally {
+    await store.close();
+  }
+}
+
 /**
  * Path of a file under ../shared (beside the project). Absent there (a user's fresh clone)
  * it is null and the tests that need it skip (`ignore: !path`) with a message. In CI

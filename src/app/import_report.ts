@@ -38,13 +38,18 @@ export interface ImportProgress {
 /** Options of an import. */
 export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
-  /** PBKDF2 hashes computed at once (default: the cores the runtime reports). */
+  /** PBKDF2 hashes computed at once (default: hashesInFlight(), the cores + 2). */
   hashConcurrency?: number;
   /**
    * Hashes a user's clear password (default: a fresh salt). `verify` hashes with the local
    * record's salt, so an unchanged password gives the same record and the same digest.
    */
   hashPassword?: (fullname: string, clear: string) => Promise<string>;
+  /**
+   * true: read and map the document on this thread; false: on a worker thread; absent: by
+   * size (see WORKER_MIN_BYTES in migr_import.ts).
+   */
+  inThread?: boolean;
 }
 
 function rows(head: [string, string], body: [string, string][]): string[] {

@@ -22,18 +22,17 @@ import {
   visitFromMigr,
 } from "../migr/fields.ts";
 import { quoteSnippet } from "../migr/snippet.ts";
-import { MigrFormatError, type MigrRecord } from "../migr/xml_reader.ts";
+import { MigrFormatError, type MigrRecord, readMigrRecords } from "../migr/xml_reader.ts";
 import { configOp, type Counter, counterOp } from "../store/control.ts";
 import { contentTypeOf, metaOp } from "../store/messages.ts";
 import { floorOp, roomKey, roomOp } from "../store/rooms.ts";
-import type { Store } from "../store/store.ts";
 import { TABLE_NAMES, type TableName, TABLES, type User } from "../store/tables.ts";
+import type { Op } from "../store/types.ts";
 import { FloorFlag } from "../schema/flags.ts";
 import { userKey } from "../store/users.ts";
 import type { ImportOptions, ImportReport } from "./import_report.ts";
 import { PasswordHasher } from "./password_hasher.ts";
 import type { EuidEntry } from "./migr_indexes.ts";
-import { BatchWriter } from "../store/batch_writer.ts";
 
 const EMPTY = new Uint8Array(0);
 const MAX_WARNINGS = 50;
@@ -51,10 +50,42 @@ function decodeMessageText(text: string): Uint8Array {
   }
 }
 
+/**
+ * Where an import's records go: the store's BatchWriter, or the batches an import worker
+ * posts to the thread that owns the store (migr_worker.ts). `add` returns a promise only
+ * when the caller must wait.
+ */
+export interface OpSink {
+  add(op: Op): Promise<void> | undefined;
+  flush(): Promise<void>;
+}
+
+/**
+ * What an import learnt from the document that the end of the import needs (rebuilding
+ * indexes, checking counts): plain data, so an import worker can post it.
+ */
+export interface ImportTally {
+  report: ImportReport;
+  refcounts: Map<number, number>;
+  euids: Map<number, EuidEntry>;
+  roomNumbers: Map<string, number>;
+  userKeys: Set<string>;
+  messages: Set<number>;
+  configKeys: Set<string>;
+  fqdn: string;
+  listsAfterMessages: boolean;
+  extraWarnings: number;
+}
+
+/** Keeps a warning (the first MAX_WARNINGS; the rest are only counted). */
+export function warnInto(t: ImportTally, text: string): void {
+  if (t.report.warnings.length < MAX_WARNINGS) t.report.warnings.push(text);
+  else t.extraWarnings++;
+}
+
 /** What an import has written and seen so far, and the report it is filling in. */
-export class ImportState {
-  readonly store: Store;
-  readonly writer: BatchWriter;
+export class ImportState implements ImportTally {
+  readonly writer: OpSink;
   readonly opts: ImportOptions;
   readonly report: ImportReport;
   readonly refcounts = new Map<number, number>();
@@ -69,9 +100,8 @@ export class ImportState {
   listsAfterMessages = false;
   extraWarnings = 0;
 
-  constructor(store: Store, opts: ImportOptions) {
-    this.store = store;
-    this.writer = new BatchWriter(store);
+  constructor(writer: OpSink, opts: ImportOptions) {
+    this.writer = writer;
     this.opts = opts;
     this.hasher = new PasswordHasher(opts.hashConcurrency, opts.hashPassword);
     this.report = {
@@ -90,8 +120,7 @@ export class ImportState {
 
   /** Keeps a warning (the first MAX_WARNINGS; the rest are only counted). */
   warn(text: string): void {
-    if (this.report.warnings.length < MAX_WARNINGS) this.report.warnings.push(text);
-    else this.extraWarnings++;
+    warnInto(this, text);
   }
 
   /** Counts `n` records of element `name`. */
@@ -114,6 +143,53 @@ export class ImportState {
       key: [userKey(user.fullname)],
       value: TABLES.users.codec.encode(user),
     });
+  }
+
+  /** The tally as plain data (what a worker posts). */
+  tally(): ImportTally {
+    return {
+      report: this.report,
+      refcounts: this.refcounts,
+      euids: this.euids,
+      roomNumbers: this.roomNumbers,
+      userKeys: this.userKeys,
+      messages: this.messages,
+      configKeys: this.configKeys,
+      fqdn: this.fqdn,
+      listsAfterMessages: this.listsAfterMessages,
+      extraWarnings: this.extraWarnings,
+    };
+  }
+}
+
+/**
+ * Reads the whole document from `source` and maps every record into `st.writer`, then
+ * writes the users whose hashes were still running and flushes: what is left is the end
+ * of the import (indexes, counts), which needs the store.
+ */
+export async function importRecords(st: ImportState, source: AsyncIterable<string>) {
+  for await (const rec of readMigrRecords(source)) await importRecord(st, rec);
+  for (const u of await st.hasher.drain()) await st.putUser(u);
+  await st.writer.flush();
+  st.report.passwordsHashed = st.hasher.hashed;
+  st.report.hashSeconds = st.hasher.seconds;
+}
+
+/** Handles one record: `<version>` and `<progress>` here, the rest by its element's handler. */
+async function importRecord(st: ImportState, rec: MigrRecord): Promise<void> {
+  st.records++;
+  if (st.hasher.ready) { for (const u of st.hasher.take()) await st.putUser(u); }
+  if (rec.name === "version") {
+    st.report.version = rec.text.trim();
+  } else if (rec.name === "progress") {
+    const percent = Number(rec.text.trim());
+    if (Number.isFinite(percent)) {
+      st.opts.onProgress?.({ percent, records: st.records, line: rec.line });
+    }
+  } else if (Object.hasOwn(ELEMENT_HANDLERS, rec.name)) {
+    await ELEMENT_HANDLERS[rec.name](st, rec);
+  } else {
+    st.unknown(`<${rec.name}>`);
   }
 }
 
@@ -245,7 +321,7 @@ export const ELEMENT_HANDLERS: Readonly<Record<string, ElementHandler>> = {
       throw new MigrFormatError(m.textLine, "msg_text", (e as Error).message);
     }
     try {
-      msg = parseMessage(bytes);
+      msg = parseMessage(bytes, { view: true });
     } catch (e) {
       throw new MigrFormatError(
         m.textLine,

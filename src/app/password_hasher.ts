@@ -14,6 +14,16 @@ import { cores, Limiter } from "./limiter.ts";
 /** Users waiting for their hash before `submit` waits, so memory stays bounded. */
 const MAX_WAITING = 10_000;
 
+/**
+ * Hashes started at once: two more than the cores, so that a core finishing one hash finds
+ * the next already queued on the runtime's thread pool instead of waiting for this thread
+ * to start it (70 hashes on 2 cores: 0.60 s with 2 in flight, 0.53 s with 4; more gains
+ * nothing). Still bounded, so a document of thousands of users does not start thousands.
+ */
+export function hashesInFlight(): number {
+  return cores() + 2;
+}
+
 /** Hashes users' passwords concurrently and hands back the users with their hashes. */
 export class PasswordHasher {
   #limiter: Limiter;
@@ -28,7 +38,7 @@ export class PasswordHasher {
   #hash: (fullname: string, clear: string) => Promise<string>;
 
   constructor(
-    concurrency = cores(),
+    concurrency = hashesInFlight(),
     hash: (fullname: string, clear: string) => Promise<string> = (_, clear) => hashPassword(clear),
   ) {
     this.#limiter = new Limiter(concurrency);

@@ -106,6 +106,9 @@ function toBytes(value: string | Uint8Array): Uint8Array {
 /**
  * Parses the on-disk bytes of a message.
  *
+ * With `opts.view`, field values view `bytes` instead of copying them (the importer, which
+ * stores `bytes` as they are and drops the parsed message at once).
+ *
  * Strict on purpose: a wrong magic byte, an unknown anon type or format, or a field cut off before
  * its NUL means the bytes were truncated or are not a message at all, and storing them would
  * hand garbage to every client that syncs. Anything that parses serializes back to the same bytes.
@@ -116,7 +119,7 @@ function toBytes(value: string | Uint8Array): Uint8Array {
  * fieldText(msg, "M"); // "hi"
  * ```
  */
-export function parseMessage(bytes: Uint8Array): CitadelMessage {
+export function parseMessage(bytes: Uint8Array, opts: { view?: boolean } = {}): CitadelMessage {
   if (bytes.length === 0) throw new MessageFormatError("message is empty");
   if (bytes[0] !== MESSAGE_MAGIC) {
     throw new MessageFormatError(`byte 0 is ${hex(bytes[0])}, not 0xFF`);
@@ -144,8 +147,10 @@ export function parseMessage(bytes: Uint8Array): CitadelMessage {
         `field ${describeType(typeByte)} at byte ${pos} has no NUL terminator`,
       );
     }
-    // slice, not subarray: a parsed message must not pin or alias the caller's buffer.
-    fields.push({ type: String.fromCharCode(typeByte), value: bytes.slice(pos + 1, end) });
+    // slice, not subarray: a parsed message must not pin or alias the caller's buffer,
+    // unless the caller keeps those bytes anyway and asks for views (`opts.view`).
+    const value = opts.view ? bytes.subarray(pos + 1, end) : bytes.slice(pos + 1, end);
+    fields.push({ type: String.fromCharCode(typeByte), value });
     pos = end + 1;
   }
   return { anon, format, fields };

@@ -42,12 +42,15 @@ export interface MigrRecord {
 export class MigrFormatError extends Error {
   readonly line: number;
   readonly element: string;
+  /** What is wrong, without the line and element. */
+  readonly reason: string;
 
   constructor(line: number, element: string, reason: string) {
     super(`line ${line}${element ? `, <${element}>` : ""}: ${reason}`);
     this.name = "MigrFormatError";
     this.line = line;
     this.element = element;
+    this.reason = reason;
   }
 }
 

@@ -6,6 +6,7 @@ import {
   blobEntry,
   INLINE_MAX,
   inlineEntry,
+  inlineEntrySize,
   LOG_ROW_CHARS,
   type LogRow,
   readEntry,
@@ -151,6 +152,7 @@ export async function planCommit(
   ) <= COMMIT_BYTES_MAX;
   let mutations = 0;
   let bytes = 0;
+  const arena = new Arena();
   for (let j = 0; j < list.length; j++) {
     const op = list[j];
     const old = olds[j];
@@ -182,7 +184,13 @@ export async function planCommit(
     }
     let entry: Uint8Array;
     if (op.value.length <= INLINE_MAX) {
-      entry = inlineEntry(stamp, s.row, op.hash!, op.value);
+      entry = inlineEntry(
+        stamp,
+        s.row,
+        op.hash!,
+        op.value,
+        arena.take(inlineEntrySize(op.value.length)),
+      );
       bytes += entry.length;
     } else {
       let blob = staged.get(op.value);
@@ -248,6 +256,28 @@ export async function finishCommit(
   for (const id of plan.freed) await deleteBlob(kv, id);
   return { stamp: plan.stamp, versionstamp: res.versionstamp };
 }
+
+/**
+ * Slices of a few large buffers for the entries of one commit: KV copies each value when
+ * the commit runs, so the entries need not own their memory, and one allocation per chunk
+ * instead of one per record spares the garbage collector.
+ */
+class Arena {
+  #chunk = new Uint8Array(0);
+  #at = 0;
+
+  take(n: number): Uint8Array {
+    if (this.#at + n > this.#chunk.length) {
+      this.#chunk = new Uint8Array(Math.max(n, ARENA_CHUNK));
+      this.#at = 0;
+    }
+    const out = this.#chunk.subarray(this.#at, this.#at + n);
+    this.#at += n;
+    return out;
+  }
+}
+
+const ARENA_CHUNK = 256 * 1024;
 
 function sumsOf(sums: Map<TableName, Sums>, t: TableName): Sums {
   let s = sums.get(t);

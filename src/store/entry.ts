@@ -35,9 +35,22 @@ const HEAD = 25;
 const ascii = new TextEncoder();
 const unascii = new TextDecoder();
 
-/** Entry bytes of a record whose value is inline. */
-export function inlineEntry(s: number, g: number, h: bigint, value: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HEAD + value.length);
+/** Bytes an inline entry of a `size`-byte value takes. */
+export function inlineEntrySize(size: number): number {
+  return HEAD + size;
+}
+
+/**
+ * Entry bytes of a record whose value is inline, written into `out` when given (a slice of
+ * a buffer shared by the entries of one commit: one allocation instead of one per record).
+ */
+export function inlineEntry(
+  s: number,
+  g: number,
+  h: bigint,
+  value: Uint8Array,
+  out: Uint8Array = new Uint8Array(HEAD + value.length),
+): Uint8Array {
   head(out, INLINE, s, g, h, value.length);
   out.set(value, HEAD);
   return out;
@@ -70,7 +83,7 @@ export function tombEntry(s: number, g: number): Uint8Array {
 }
 
 function head(out: Uint8Array, kind: number, s: number, g: number, h: bigint, n: number) {
-  const dv = new DataView(out.buffer);
+  const dv = new DataView(out.buffer, out.byteOffset, HEAD);
   out[0] = kind;
   dv.setBigUint64(1, BigInt(s));
   dv.setUint32(9, g);

@@ -1,4 +1,15 @@
 import { createHash } from "node:crypto";
+import { sha256Head64, SMALL_MAX } from "./sha256_small.ts";
+
+const LENGTH = new Uint8Array(4);
+const LENGTH_VIEW = new DataView(LENGTH.buffer);
+
+/**
+ * Records of up to this many bytes (length, key and value) are hashed in JavaScript: below
+ * it, the native hash's fixed cost per call is the larger part (measured in
+ * docs/performance.md). Message list entries, metadata and most small records qualify.
+ */
+const JS_MAX = Math.min(SMALL_MAX, 512);
 
 /**
  * The 64-bit hash of one record, the unit of a table's digest: the first 8 bytes, read
@@ -11,6 +22,10 @@ import { createHash } from "node:crypto";
  * one-field difference change the digest; 64 bits keep an accidental match negligible.
  */
 export function recordHash(keyBytes: Uint8Array, value: Uint8Array): bigint {
+  if (4 + keyBytes.length + value.length <= JS_MAX) {
+    LENGTH_VIEW.setUint32(0, keyBytes.length);
+    return sha256Head64([LENGTH, keyBytes, value]);
+  }
   // One buffer for length and key: each `update` is a native call, and most values are
   // small enough that the call count, not the bytes, sets the cost.
   const head = new Uint8Array(4 + keyBytes.length);

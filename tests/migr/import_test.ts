@@ -7,10 +7,9 @@ import { MigrFormatError, type MigrRecord, readMigrRecords } from "../../src/mig
 import { readConfig, readCounter } from "../../src/store/control.ts";
 import { getMeta } from "../../src/store/messages.ts";
 import { getFloor, getRoom, getVisit, roomMessages } from "../../src/store/rooms.ts";
-import { Store } from "../../src/store/store.ts";
 import { TABLES } from "../../src/store/tables.ts";
 import { checkPassword, getUser, getUserByNumber } from "../../src/store/users.ts";
-import { digests, runCli, tempStore } from "../_helpers.ts";
+import { digestsOfDir, runCli, tempStore } from "../_helpers.ts";
 import {
   EXPORT,
   exportedMessageText,
@@ -38,15 +37,6 @@ async function realTarget() {
   const data = `${root}/data`;
   await importMigrFile(EXPORT!, data);
   return { root, data, cleanup: () => Deno.remove(root, { recursive: true }) };
-}
-
-async function digestsOf(dir: string): Promise<Record<string, string>> {
-  const store = await Store.open(dir);
-  try {
-    return await digests(store);
-  } finally {
-    await store.close();
-  }
 }
 
 Deno.test({
@@ -222,7 +212,7 @@ Deno.test({
   async fn() {
     const t = await realTarget();
     try {
-      const before = await digestsOf(t.data);
+      const before = await digestsOfDir(t.data);
       const xml = await Deno.readTextFile(EXPORT!);
       const cut = `${t.root}/cut.xml`;
       // Cut inside a message, and once more right before the closing root tag.
@@ -234,7 +224,7 @@ Deno.test({
         assert.ok(!err.message.includes("\n"));
         assert.ok(err.line > 4000);
       }
-      assert.deepEqual(await digestsOf(t.data), before);
+      assert.deepEqual(await digestsOfDir(t.data), before);
       // No staging directory is left behind.
       const names = [...Deno.readDirSync(t.root)].map((e) => e.name).sort();
       assert.deepEqual(names, ["cut.xml", "data"]);
@@ -250,7 +240,7 @@ Deno.test({
   async fn() {
     const t = await realTarget();
     try {
-      const before = await digestsOf(t.data);
+      const before = await digestsOfDir(t.data);
       const xml = await Deno.readTextFile(EXPORT!);
       const bad = `${t.root}/bad.xml`;
       const cases: [string, RegExp][] = [
@@ -284,7 +274,7 @@ Deno.test({
       );
       const err = await importMigrFile(bad, t.data).then(() => null, (e) => e);
       assert.match(String(err), /<msg_text>: message 1 is not a Citadel message: byte 0/);
-      assert.deepEqual(await digestsOf(t.data), before);
+      assert.deepEqual(await digestsOfDir(t.data), before);
     } finally {
       await t.cleanup();
     }
@@ -374,7 +364,7 @@ Deno.test({
       assert.match(text.stdout, /^imported a Citadel 902 MIGR export in /);
       assert.match(text.stdout, /\nmsglists +224\n/);
 
-      const before = await digestsOf(`${root}/data`);
+      const before = await digestsOfDir(`${root}/data`);
       await Deno.writeTextFile(
         `${root}/cut.xml`,
         (await Deno.readTextFile(EXPORT!)).slice(0, 5000),
@@ -389,7 +379,7 @@ Deno.test({
         bad.stderr,
         /^ctdlsync: import failed: line \d+, <[a-z_]+>: .*truncated; .*data is unchanged\n$/,
       );
-      assert.deepEqual(await digestsOf(`${root}/data`), before);
+      assert.deepEqual(await digestsOfDir(`${root}/data`), before);
       const usage = await runCli("import", "--data", `${root}/data`);
       assert.equal(usage.code, 2);
       assert.match(usage.stderr, /--migr is required/);
