@@ -60,6 +60,38 @@ function intOf(f: MigrField): number {
   return n;
 }
 
+const NO_KEYS: KeyElement[] = [];
+interface Elements {
+  /** The schema's field count and last field when built: `extendSchema` appends fields. */
+  n: number;
+  last: NamedField | undefined;
+  byXml: Map<string, NamedField | KeyElement>;
+}
+/** Per schema and key list (module constants), the spec of each child element by its name. */
+const ELEMENTS = new WeakMap<object, WeakMap<KeyElement[], Elements>>();
+
+/**
+ * The children a record of `schema` with `keys` may have: built once, not once per record
+ * of thousands, and again only when the schema's fields changed.
+ */
+function elementsOf<T extends object>(
+  schema: RecordSchema<T>,
+  keys: KeyElement[],
+): Map<string, NamedField | KeyElement> {
+  let bySchema = ELEMENTS.get(schema);
+  if (!bySchema) ELEMENTS.set(schema, bySchema = new WeakMap());
+  const n = schema.fields.length;
+  const last = schema.fields[n - 1];
+  let e = bySchema.get(keys);
+  if (!e || e.n !== n || e.last !== last) {
+    e = { n, last, byXml: new Map() };
+    for (const f of schema.fields) if (f.migr) e.byXml.set(f.migr, f);
+    for (const k of keys) e.byXml.set(k.xml, k);
+    bySchema.set(keys, e);
+  }
+  return e.byXml;
+}
+
 /**
  * Reads a record's children: schema fields by their MIGR names, and `keys` elements. Returns
  * what was given (by field name, and by key element name); unknown children and attributes
@@ -70,9 +102,7 @@ export function readRecord<T extends object>(
   schema: RecordSchema<T>,
   opts: { keys?: KeyElement[]; required: string[]; onUnknown: OnUnknown },
 ): { given: Partial<T>; keys: Record<string, number | string> } {
-  const byXml = new Map<string, NamedField | KeyElement>();
-  for (const f of schema.fields) if (f.migr) byXml.set(f.migr, f);
-  for (const k of opts.keys ?? []) byXml.set(k.xml, k);
+  const byXml = elementsOf(schema, opts.keys ?? NO_KEYS);
   const given: Record<string, number | string> = {};
   const keys: Record<string, number | string> = {};
   const seen = new Set<string>();

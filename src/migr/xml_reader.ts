@@ -257,7 +257,8 @@ export async function* readMigrRecords(
       return { name: el.name, line: el.line, attrs: el.attrs, text, fields: el.fields! };
     }
     const record = stack[1];
-    const prefix = stack.slice(2).map((o) => o.name + "/").join("");
+    // Almost every field sits right under its record: no path to build.
+    const prefix = depth === 2 ? "" : stack.slice(2).map((o) => o.name + "/").join("");
     record.fields!.push({ name: prefix + el.name, text, line: el.line });
     return null;
   };

@@ -50,6 +50,29 @@ export interface KnownParts {
   hash?: bigint;
 }
 
+/**
+ * Key bytes are written into shared chunks rather than a buffer each: a small typed array
+ * costs about 2 µs to allocate here (its own backing store), more than encoding the key.
+ * A chunk lives as long as any key bytes in it are referenced.
+ */
+const KEY_CHUNK = 64 * 1024;
+let keyChunk = new Uint8Array(KEY_CHUNK);
+let keyAt = 0;
+
+/** The UTF-8 bytes of a key's text, as a view of the current key chunk. */
+function keyBytes(text: string): Uint8Array {
+  // Three bytes a UTF-16 unit at most; a text too long for any chunk is encoded on its own.
+  if (text.length * 3 > KEY_CHUNK / 4) return utf8.encode(text);
+  if (keyAt + text.length * 3 > KEY_CHUNK) {
+    keyChunk = new Uint8Array(KEY_CHUNK);
+    keyAt = 0;
+  }
+  const { written } = utf8.encodeInto(text, keyChunk.subarray(keyAt));
+  const kb = new Uint8Array(keyChunk.buffer, keyAt, written);
+  keyAt += written;
+  return kb;
+}
+
 /** Checks an op and computes its key bytes and hash; refuses a bad table or key (511/512). */
 export function prepareOp(op: Op | PreparedOp, known?: KnownParts): PreparedOp {
   if ("kb" in op && op.kb instanceof Uint8Array) return op;
@@ -58,7 +81,7 @@ export function prepareOp(op: Op | PreparedOp, known?: KnownParts): PreparedOp {
   if (problem) throw new CtdlError(512, problem);
   const given = known?.text !== undefined && known.kb !== undefined;
   const text = given ? known.text! : JSON.stringify(op.key);
-  const kb = given ? known.kb! : utf8.encode(text);
+  const kb = given ? known.kb! : keyBytes(text);
   if (kb.length > KEY_BYTES_MAX) {
     throw new CtdlError(511, `key of ${kb.length} bytes in table ${op.table} is too long`);
   }
@@ -271,7 +294,7 @@ class Arena {
       this.#chunk = new Uint8Array(Math.max(n, ARENA_CHUNK));
       this.#at = 0;
     }
-    const out = this.#chunk.subarray(this.#at, this.#at + n);
+    const out = new Uint8Array(this.#chunk.buffer, this.#at, n);
     this.#at += n;
     return out;
   }

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { sha256Head64, SMALL_MAX } from "./sha256_small.ts";
 
 const LENGTH = new Uint8Array(4);
+/** Length and key of the native path; keys are at most 2 KiB (KV's limit). */
+const HEAD = new Uint8Array(4 + 2048);
 const LENGTH_VIEW = new DataView(LENGTH.buffer);
 
 /**
@@ -26,11 +28,12 @@ export function recordHash(keyBytes: Uint8Array, value: Uint8Array): bigint {
     LENGTH_VIEW.setUint32(0, keyBytes.length);
     return sha256Head64([LENGTH, keyBytes, value]);
   }
-  // One buffer for length and key: each `update` is a native call, and most values are
-  // small enough that the call count, not the bytes, sets the cost.
-  const head = new Uint8Array(4 + keyBytes.length);
+  // One buffer for length and key (a scratch one: a fresh small buffer costs more than the
+  // copy): each `update` is a native call, and the call count, not the bytes, sets the cost.
+  const head = keyBytes.length + 4 <= HEAD.length ? HEAD : new Uint8Array(4 + keyBytes.length);
   new DataView(head.buffer).setUint32(0, keyBytes.length);
   head.set(keyBytes, 4);
-  const d = createHash("sha256").update(head).update(value).digest();
+  const d = createHash("sha256").update(head.subarray(0, 4 + keyBytes.length)).update(value)
+    .digest();
   return new DataView(d.buffer, d.byteOffset, 8).getBigUint64(0);
 }
