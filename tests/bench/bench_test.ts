@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { writeMigrDocument } from "../../bench/import.ts";
 
 /** The keys `deno task bench --json` must always print (docs/performance.md). */
 const KEYS = [
@@ -65,4 +66,36 @@ Deno.test("bench: --only runs the named figures; an unknown one exits 2 naming i
   const bad = await run("start_s,nope");
   assert.equal(bad.code, 2);
   assert.match(new TextDecoder().decode(bad.stderr), /unknown figure nope; known: import_mb_s/);
+});
+
+Deno.test("bench/micro.ts: each measurement runs and prints its figures", async () => {
+  const micro = new URL("../../bench/micro.ts", import.meta.url).pathname;
+  const dir = await Deno.makeTempDir({ prefix: "ctdlsync-micro-test-" });
+  try {
+    const doc = `${dir}/doc.xml`;
+    await writeMigrDocument(doc, { users: 2, rooms: 2, messages: 30 });
+    const run = async (...args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--unstable-kv", micro, ...args],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code: out.code, text: new TextDecoder().decode(out.stdout) };
+    };
+    const figures: [string[], RegExp][] = [
+      [["alloc"], /own buffer [\d.]+ µs, view [\d.]+ µs/],
+      [["worker-start"], /worker ready in \d+ ms/],
+      [["import-cpu", doc], /real hashes\s*: wall [\d. ]+ s\s+CPU [\d. ]+ s/],
+      [["import-modes", doc], /one thread [\d.]+ s\nworker\s+[\d.]+ s/],
+    ];
+    for (const [args, shape] of figures) {
+      const r = await run(...args);
+      assert.equal(r.code, 0, args.join(" "));
+      assert.match(r.text, shape);
+    }
+    const bad = await run("nope");
+    assert.equal(bad.code, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
