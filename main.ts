@@ -9,7 +9,7 @@
 import { HelpRequested } from "./src/cli/args.ts";
 import type { Command } from "./src/cli/command.ts";
 import { Exit, reportError } from "./src/cli/exit.ts";
-import { exitOnInterrupt } from "./src/cli/signals.ts";
+import { exitOnInterrupt, interruptInProgress } from "./src/cli/signals.ts";
 import { VERSION } from "./src/version.ts";
 
 /**
@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`usage: ctdlsync ${cmd.usage}\n\n${EXIT_CODES}`);
       return Exit.OK;
     }
-    return reportError(e);
+    return await interruptInProgress() ?? reportError(e);
   }
 }
 
@@ -77,10 +77,12 @@ if (import.meta.main) {
   // Last resort: an error that escapes every await still becomes one line, never a trace.
   globalThis.addEventListener("unhandledrejection", (ev) => {
     ev.preventDefault();
+    if (interruptInProgress()) return;
     Deno.exit(reportError(ev.reason));
   });
   globalThis.addEventListener("error", (ev) => {
     ev.preventDefault();
+    if (interruptInProgress()) return;
     Deno.exit(reportError(ev.error));
   });
   Deno.exit(await main(Deno.args));

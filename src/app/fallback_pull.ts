@@ -49,6 +49,8 @@ export interface FallbackOptions extends SourceOptions {
   migrFile?: string;
   /** A progress line to show in place; "" when done. */
   onProgress?: (line: string) => void;
+  /** Told of the staging directory the pulled store is built in (StagingHooks). */
+  onStage?: (stage: string) => () => void;
 }
 
 /** A table's row of the pull summary, with a note where the fallback could not do better. */
@@ -201,6 +203,7 @@ export async function runFallbackPull(
       dataDir,
       (store) => pullInto(store, client, login, opts),
       (reports) => reports.every((r) => r.verified),
+      { onStage: opts.onStage },
     );
   } finally {
     opts.onProgress?.("");

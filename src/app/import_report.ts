@@ -45,6 +45,8 @@ export interface ImportOptions {
    * record's salt, so an unchanged password gives the same record and the same digest.
    */
   hashPassword?: (fullname: string, clear: string) => Promise<string>;
+  /** `importMigrFile`: told of its staging directory (see StagingHooks in staging.ts). */
+  onStage?: (stage: string) => () => void;
   /**
    * true: read and map the document on this thread; false: on a worker thread; absent: by
    * size (see WORKER_MIN_BYTES in migr_import.ts).

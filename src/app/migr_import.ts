@@ -192,5 +192,10 @@ export async function importMigrFile(
   await Deno.stat(path).catch((e) => {
     throw new CtdlError(571, `cannot read ${path}: ${(e as Error).message}`);
   });
-  return await replaceStore(dataDir, (store) => importMigr(store, fileText(path), opts));
+  return await replaceStore(
+    dataDir,
+    (store) => importMigr(store, fileText(path), opts),
+    undefined,
+    { onStage: opts.onStage },
+  );
 }

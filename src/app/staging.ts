@@ -93,6 +93,16 @@ export async function checkReplaceable(dataDir: string): Promise<void> {
   }
 }
 
+/** What a caller may learn of the staging directory while it is being built. */
+export interface StagingHooks {
+  /**
+   * Called with the staging directory once it exists; returns a function called when the
+   * build is over (done or failed). The command line uses it to remove the directory on
+   * Ctrl-C instead of leaving it for the next run to find.
+   */
+  onStage?: (stage: string) => () => void;
+}
+
 /**
  * Builds a fresh store with `fill` in a staging directory next to `dataDir`, then swaps it in:
  * the old directory is renamed aside, the staging one renamed into place, and only then is the
@@ -104,6 +114,7 @@ export async function replaceStore<T>(
   dataDir: string,
   fill: (store: Store) => Promise<T>,
   commit: (result: T) => boolean = () => true,
+  hooks: StagingHooks = {},
 ): Promise<T> {
   const target = resolve(dataDir);
   const parent = dirname(target);
@@ -125,6 +136,7 @@ export async function replaceStore<T>(
     dir: parent,
     prefix: `.${basename(target)}.staging-${me}-`,
   });
+  const released = hooks.onStage?.(stage);
   let result: T;
   try {
     const store = await Store.open(stage, { create: true });
@@ -136,6 +148,8 @@ export async function replaceStore<T>(
   } catch (e) {
     await Deno.remove(stage, { recursive: true }).catch(() => {});
     throw e;
+  } finally {
+    released?.();
   }
   if (!commit(result)) {
     await Deno.remove(stage, { recursive: true }).catch(() => {});

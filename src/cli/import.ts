@@ -7,6 +7,7 @@ import { need, parseFlags, progressWriter, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
 import { Exit } from "./exit.ts";
 import { withLock } from "./locked.ts";
+import { removeOnInterrupt } from "./signals.ts";
 
 /** True when DIR holds a store with any record in it. */
 async function holdsData(dir: string): Promise<boolean> {
@@ -23,6 +24,8 @@ async function holdsData(dir: string): Promise<boolean> {
 export const importCommand: Command = {
   usage: `import --migr FILE --data DIR [--json] [--force]
           (a Citadel MIGR export; --force replaces a store that holds data)`,
+  // The new store is built beside DIR and swapped in only when complete.
+  interrupted: "interrupted; the store in --data is unchanged: run the import again",
   async run(args) {
     const f = parseFlags(args, {
       migr: "string",
@@ -43,6 +46,7 @@ export const importCommand: Command = {
       try {
         const report = await importMigrFile(file, dir, {
           onProgress: tty ? (p) => write(importProgressLine(p)) : undefined,
+          onStage: removeOnInterrupt,
         });
         if (tty) write("");
         const store = await Store.open(dir);

@@ -15,7 +15,7 @@ import {
 import type { Command } from "./command.ts";
 import { errorExit, Exit } from "./exit.ts";
 import { withLock } from "./locked.ts";
-import { onInterrupt } from "./signals.ts";
+import { onInterrupt, removeOnInterrupt } from "./signals.ts";
 import { SOURCE_FLAGS, sourceOpts } from "./source.ts";
 import { pullFollow } from "./follow.ts";
 import { checkOrigin, pulledStoreId } from "./origin_check.ts";
@@ -114,6 +114,7 @@ export const pull: Command = {
           ...opts,
           migrFile,
           onProgress: tty ? write : undefined,
+          onStage: removeOnInterrupt,
         });
         const ok = reports.every((r) => r.verified);
         if (json) console.log(JSON.stringify({ ok, tables: reports }, null, 2));

@@ -18,7 +18,31 @@ export function onInterrupt(fn: Cleanup): () => void {
   return () => cleanups.delete(fn);
 }
 
-async function interrupted(code: number, line: string): Promise<never> {
+/**
+ * Removes `path` (a staging directory being built) on interrupt; returns the function that
+ * unregisters it, for when the build is over.
+ */
+export function removeOnInterrupt(path: string): () => void {
+  return onInterrupt(() => Deno.remove(path, { recursive: true }).catch(() => {}));
+}
+
+let stopping: Promise<never> | null = null;
+
+/**
+ * The exit in progress after Ctrl-C or SIGTERM, or null. A command that fails because its
+ * clean-ups pulled things from under it (a staging store removed) waits for this instead of
+ * printing its own error: the interrupt's one line is the one the user sees.
+ */
+export function interruptInProgress(): Promise<never> | null {
+  return stopping;
+}
+
+function interrupted(code: number, line: string): Promise<never> {
+  stopping ??= stop(code, line);
+  return stopping;
+}
+
+async function stop(code: number, line: string): Promise<never> {
   const all = Promise.allSettled([...cleanups].reverse().map(async (fn) => await fn()));
   await Promise.race([all, new Promise((r) => setTimeout(r, CLEANUP_MS))]);
   console.error(`ctdlsync: ${line}`);

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { spawnServe } from "../../src/tools/serve_process.ts";
 import { VERSION } from "../../src/version.ts";
+import { writeMigrDocument } from "../../bench/import.ts";
 import { runCli } from "../_helpers.ts";
 import { exists, finished, LONG_SEED, oneLine, spawnCli, waitFor } from "./_cli.ts";
 
@@ -124,3 +125,29 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     }
   });
 }
+
+Deno.test("exit 130: Ctrl-C during an import removes its staging store and says how to go on", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // 300 clear passwords keep the import hashing for seconds (PBKDF2, 100k iterations).
+    await writeMigrDocument(`${dir}/export.xml`, { users: 300, rooms: 2, messages: 20 });
+    const child = spawnCli("import", "--migr", `${dir}/export.xml`, "--data", `${dir}/data`);
+    const staging = async () => {
+      for await (const e of Deno.readDir(dir)) if (e.name.startsWith(".data.staging-")) return true;
+      return false;
+    };
+    await waitFor("the import's staging store", staging);
+    child.kill("SIGINT");
+    const r = await finished(child);
+    assert.equal(r.code, 130, r.stderr);
+    assert.equal(
+      oneLine(r.stderr),
+      "ctdlsync: interrupted; the store in --data is unchanged: run the import again",
+    );
+    assert.equal(await staging(), false, "staging store removed");
+    assert.equal(await exists(`${dir}/data/ctdlsync.kv`), false, "no store swapped in");
+    assert.equal(await exists(`${dir}/data/ctdlsync.lock`), false, "lock released");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
