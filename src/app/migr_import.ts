@@ -72,8 +72,7 @@ async function finish(store: Store, st: ImportTally, started: number): Promise<I
  * A large document is read and mapped on a worker thread (migr_worker.ts) while this
  * thread commits; a file under WORKER_MIN_BYTES, `opts.inThread`, or `opts.hashPassword`
  * (a function cannot go to a worker) keep it on this thread; `inThread: false` asks for
- * the worker whatever the size. Both ways write the same
- * records.
+ * the worker whatever the size. Both ways write the same records.
  */
 export async function importMigr(
   store: Store,
@@ -93,7 +92,7 @@ export async function importMigr(
 }
 
 /**
- * Files smaller than this are imported on one thread: a worker costs 50-100 ms to start,
+ * Files smaller than this are imported on one thread: a worker costs 50-115 ms to start,
  * and in a small document the password hashes, not the records, keep both cores busy
  * (measured in docs/performance.md). A stream (the fallback pull's socket) has no size
  * up front and always gets the worker.
