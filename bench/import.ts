@@ -4,7 +4,7 @@
  * document's password hashes done concurrently (issue 13's targets: import >= 10 MB/s, and
  * a 70-user / 3,300-message document within 1.5x of its hashes).
  *
- *   deno run -A --unstable-kv bench/import.ts [--mb 50] [--shape real] [--file F] [--seed 1]
+ *   deno run -A --unstable-kv bench/import.ts [--mb 50] [--users 200] [--shape real] [--file F] [--seed 1]
  *     [--baseline REV|none] [--keep] [--both]
  *
  * `--both` prints {@link runImportBench}'s figures (what `bench/bench.ts` shows).
@@ -358,6 +358,7 @@ if (import.meta.main) {
     args: Deno.args,
     options: {
       mb: { type: "string", default: "50" },
+      users: { type: "string" },
       shape: { type: "string" },
       file: { type: "string" },
       seed: { type: "string", default: "1" },
@@ -381,9 +382,11 @@ if (import.meta.main) {
     let path = values.file;
     if (!path) {
       path = join(dir, "export.xml");
-      const opts = values.shape === "real"
-        ? { ...REAL_SHAPE, seed: Number(values.seed) }
-        : { bytes: Number(values.mb) * 1e6, seed: Number(values.seed) };
+      const opts = values.shape === "real" ? { ...REAL_SHAPE, seed: Number(values.seed) } : {
+        bytes: Number(values.mb) * 1e6,
+        users: values.users === undefined ? undefined : Number(values.users),
+        seed: Number(values.seed),
+      };
       await writeMigrDocument(path, opts);
     }
     let baselineMain: string | undefined;

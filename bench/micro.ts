@@ -3,6 +3,7 @@
  * (each prints what it measured; none is a test):
  *
  *   deno run -A --unstable-kv bench/micro.ts hashes            PBKDF2: one, and 70 at 2 / cores+2 / all in flight
+ *   deno run -A --unstable-kv bench/micro.ts openssl-pbkdf2    the same PBKDF2 from OpenSSL 3 (FFI), against WebCrypto
  *   deno run -A --unstable-kv bench/micro.ts record-hash       recordHash's JavaScript SHA-256 against node:crypto
  *   deno run -A --unstable-kv bench/micro.ts alloc             a small Uint8Array against a view of a shared buffer
  *   deno run -A --unstable-kv bench/micro.ts worker-start      the import worker: creation to its first message
@@ -44,6 +45,46 @@ async function hashes(): Promise<void> {
     await Promise.all(pw.map((p) => hashPassword(p)));
     console.log(`70 hashes: 2 in flight ${two}, ${hashesInFlight()} ${more}, all ${ms(t)}`);
   }
+}
+
+/** PBKDF2-SHA256 (100k) from the system's OpenSSL 3 through FFI, against WebCrypto's. */
+async function opensslPbkdf2(): Promise<void> {
+  let lib;
+  try {
+    lib = Deno.dlopen("libcrypto.so.3", {
+      EVP_sha256: { parameters: [], result: "pointer" },
+      PKCS5_PBKDF2_HMAC: {
+        parameters: ["buffer", "i32", "buffer", "i32", "i32", "pointer", "i32", "buffer"],
+        result: "i32",
+        nonblocking: true,
+      },
+    });
+  } catch (e) {
+    console.log(`no libcrypto.so.3 here (${(e as Error).message}): nothing to compare`);
+    return;
+  }
+  const salt = new Uint8Array(16).fill(7);
+  const pw = new TextEncoder().encode("password");
+  const md = lib.symbols.EVP_sha256();
+  const ossl = async () => {
+    const out = new Uint8Array(32);
+    const ok = await lib.symbols.PKCS5_PBKDF2_HMAC(pw, pw.length, salt, 16, 100_000, md, 32, out);
+    if (ok !== 1) throw new Error("PKCS5_PBKDF2_HMAC failed");
+    return out;
+  };
+  const web = async () => {
+    const key = await crypto.subtle.importKey("raw", pw, "PBKDF2", false, ["deriveBits"]);
+    const params = { name: "PBKDF2", hash: "SHA-256", salt, iterations: 100_000 };
+    return new Uint8Array(await crypto.subtle.deriveBits(params, key, 256));
+  };
+  const same = (await ossl()).toHex() === (await web()).toHex();
+  for (const [name, f] of [["OpenSSL (FFI)", ossl], ["WebCrypto", web]] as const) {
+    const t = performance.now();
+    for (let i = 0; i < 20; i++) await f();
+    console.log(`${name}: ${((performance.now() - t) / 20).toFixed(1)} ms a hash`);
+  }
+  console.log(`same derived key: ${same}`);
+  lib.close();
 }
 
 function recordHashes(): void {
@@ -138,6 +179,7 @@ if (import.meta.main) {
   };
   const runs: Record<string, () => void | Promise<void>> = {
     hashes,
+    "openssl-pbkdf2": opensslPbkdf2,
     "record-hash": recordHashes,
     alloc,
     "worker-start": workerStart,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { writeMigrDocument } from "../../bench/import.ts";
+import { selfTimes } from "../../bench/profile_summary.ts";
 
 /** The keys `deno task bench --json` must always print (docs/performance.md). */
 const KEYS = [
@@ -84,6 +85,8 @@ Deno.test("bench/micro.ts: each measurement runs and prints its figures", async 
     };
     const figures: [string[], RegExp][] = [
       [["alloc"], /own buffer [\d.]+ µs, view [\d.]+ µs/],
+      // Where the system has OpenSSL 3, both PBKDF2s must derive the same key.
+      [["openssl-pbkdf2"], /same derived key: true|no libcrypto\.so\.3 here/],
       [["worker-start"], /worker ready in \d+ ms/],
       [["import-cpu", doc], /real hashes\s*: wall [\d. ]+ s\s+CPU [\d. ]+ s/],
       [["import-modes", doc], /one thread [\d.]+ s\nworker\s+[\d.]+ s/],
@@ -98,4 +101,20 @@ Deno.test("bench/micro.ts: each measurement runs and prints its figures", async 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("bench/profile_summary.ts: self time is summed per function across its nodes", () => {
+  const frame = (functionName: string, url = "") => ({ functionName, url, lineNumber: 9 });
+  const { total, byFunction } = selfTimes({
+    nodes: [
+      { id: 1, callFrame: frame("(idle)") },
+      { id: 2, callFrame: frame("planCommit", "file:///x/src/store/commit.ts") },
+      { id: 3, callFrame: frame("planCommit", "file:///x/src/store/commit.ts") },
+    ],
+    samples: [1, 2, 3, 2],
+    timeDeltas: [1000, 2000, 3000, 4000],
+  });
+  assert.equal(total, 10);
+  assert.equal(byFunction.get("(idle)"), 1);
+  assert.equal(byFunction.get("planCommit store/commit.ts:10"), 9);
 });
