@@ -3,7 +3,8 @@ import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { getRoom, mailboxName, RoomFlag2, roomOp } from "../../src/store/rooms.ts";
 import type { Store } from "../../src/store/store.ts";
 import { getUser } from "../../src/store/users.ts";
-import { type CliResult, runCli } from "../_helpers.ts";
+import assert from "node:assert/strict";
+import { type CliResult, runCli, withFixtureServer } from "../_helpers.ts";
 
 export const { sysop, alice, bob, carol } = FIXTURE_USERS;
 
@@ -133,4 +134,25 @@ export async function until(check: () => Promise<boolean>, ms = 20_000): Promise
     if (Date.now() > end) throw new Error("condition never held");
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * A test that drives khal, khard and mblaze against the fixture server: skipped (with the
+ * line above) where they are missing, and failing in CI, which must have them.
+ */
+export function programsTest(
+  name: string,
+  fn: Parameters<typeof withFixtureServer>[0],
+  serverOpts?: Parameters<typeof withFixtureServer>[1],
+): void {
+  Deno.test({
+    name,
+    ignore: missingPrograms.length > 0 && !CI,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      assert.deepEqual(missingPrograms, [], "CI installs khal, khard and mblaze");
+      await withFixtureServer(fn, serverOpts);
+    },
+  });
 }

@@ -14,14 +14,13 @@ import { gotoRoom, loginAs, withFixtureServer } from "../_helpers.ts";
 import {
   alice,
   bob,
-  CI,
   mailRoomOf,
   mirror,
   mirrorDir,
-  missingPrograms,
   movedAnything,
   pimConfigs,
   program,
+  programsTest,
   sharedRooms,
   sysop,
   treeFiles,
@@ -39,207 +38,196 @@ async function heldBy(store: Store, room: string, euid: string): Promise<string 
   return msg ? fieldText(msg, "M") ?? "" : null;
 }
 
-Deno.test({
-  name: "mirror: khal, khard and mblaze read the tree; local changes reach the server and bob",
-  ignore: missingPrograms.length > 0 && !CI,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    assert.deepEqual(missingPrograms, [], "CI installs khal, khard and mblaze");
-    await withFixtureServer(async (address, store) => {
-      const a = await mirrorDir(alice);
-      const b = await mirrorDir(bob);
-      try {
-        const first = await mirror(address, alice, a);
-        assert.equal(first.code, 0, first.stderr + first.stdout);
-        assert.match(first.stdout, /in step as of stamp \d+/);
+programsTest(
+  "mirror: khal, khard and mblaze read the tree; local changes reach the server and bob",
+  async (address, store) => {
+    const a = await mirrorDir(alice);
+    const b = await mirrorDir(bob);
+    try {
+      const first = await mirror(address, alice, a);
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      assert.match(first.stdout, /in step as of stamp \d+/);
 
-        // The real programs read what the server holds; counts equal the server's.
-        const { khal, khard } = await pimConfigs(a.top, a.to);
-        const events = await program("khal", "-c", khal, "list", "2023-11-15", "2d");
-        assert.match(events, /18:00-19:00 Board meeting/);
-        const people = await program("khard", "-c", khard, "list");
-        assert.match(people, /Alice Tester/);
-        assert.match(people, /Bob Builder/);
-        const mail = await program("mlist", `${a.to}/Mail`);
-        assert.equal(
-          mail.trim().split("\n").length,
-          await count(store, await mailRoomOf(store, alice.name)),
-        );
-        const shown = await program("mshow", mail.trim().split("\n")[0]);
-        assert.match(shown, /Subject: Private note/);
-        assert.match(shown, /Just for you, Alice\./);
-        const lobby = (await program("mlist", `${a.to}/Lobby`)).trim().split("\n");
-        assert.equal(lobby.length, await count(store, "Lobby"));
-        const files = await treeFiles(a.to);
-        assert.equal(
-          files.filter((f) => f.startsWith("Calendar/")).length,
-          await count(store, "Calendar"),
-        );
-        assert.equal(
-          files.filter((f) => f.startsWith("Contacts/")).length,
-          await count(store, "Contacts"),
-        );
+      // The real programs read what the server holds; counts equal the server's.
+      const { khal, khard } = await pimConfigs(a.top, a.to);
+      const events = await program("khal", "-c", khal, "list", "2023-11-15", "2d");
+      assert.match(events, /18:00-19:00 Board meeting/);
+      const people = await program("khard", "-c", khard, "list");
+      assert.match(people, /Alice Tester/);
+      assert.match(people, /Bob Builder/);
+      const mail = await program("mlist", `${a.to}/Mail`);
+      assert.equal(
+        mail.trim().split("\n").length,
+        await count(store, await mailRoomOf(store, alice.name)),
+      );
+      const shown = await program("mshow", mail.trim().split("\n")[0]);
+      assert.match(shown, /Subject: Private note/);
+      assert.match(shown, /Just for you, Alice\./);
+      const lobby = (await program("mlist", `${a.to}/Lobby`)).trim().split("\n");
+      assert.equal(lobby.length, await count(store, "Lobby"));
+      const files = await treeFiles(a.to);
+      assert.equal(
+        files.filter((f) => f.startsWith("Calendar/")).length,
+        await count(store, "Calendar"),
+      );
+      assert.equal(
+        files.filter((f) => f.startsWith("Contacts/")).length,
+        await count(store, "Contacts"),
+      );
 
-        // A new event with khal, a contact edited in a text editor: both go up by EUID.
-        await program("khal", "-c", khal, "new", "2026-12-10", "10:00", "11:00", "Mirror planning");
-        const created = (await treeFiles(`${a.to}/Calendar`)).find((f) =>
-          f !== "meeting-1@fixture.ics"
-        )!;
-        const uid = /^UID:(.*)$/m.exec(await Deno.readTextFile(`${a.to}/Calendar/${created}`))![1]
-          .trim();
-        const vcf = `${a.to}/Contacts/alice-uid.vcf`;
-        await Deno.writeTextFile(
-          vcf,
-          (await Deno.readTextFile(vcf)).replace(
-            "alice@fixture.example.org",
-            "alice@new.example.org",
-          ),
-        );
-        const contactsBefore = await count(store, "Contacts");
-        const up = await mirror(address, alice, a);
-        assert.equal(up.code, 0, up.stderr + up.stdout);
-        assert.match(up.stdout, /Calendar +calendar +2 +\+0 ~0 -0 s0 +\+1 ~0 -0 s0/);
-        assert.match(up.stdout, /Contacts +contacts +2 +\+0 ~0 -0 s0 +\+0 ~1 -0 s0/);
-        assert.match((await heldBy(store, "Calendar", uid))!, /SUMMARY:Mirror planning/);
-        assert.match((await heldBy(store, "Contacts", "alice-uid"))!, /alice@new\.example\.org/);
-        assert.equal(await count(store, "Contacts"), contactsBefore, "replaced by EUID, not added");
+      // A new event with khal, a contact edited in a text editor: both go up by EUID.
+      await program("khal", "-c", khal, "new", "2026-12-10", "10:00", "11:00", "Mirror planning");
+      const created = (await treeFiles(`${a.to}/Calendar`)).find((f) =>
+        f !== "meeting-1@fixture.ics"
+      )!;
+      const uid = /^UID:(.*)$/m.exec(await Deno.readTextFile(`${a.to}/Calendar/${created}`))![1]
+        .trim();
+      const vcf = `${a.to}/Contacts/alice-uid.vcf`;
+      await Deno.writeTextFile(
+        vcf,
+        (await Deno.readTextFile(vcf)).replace(
+          "alice@fixture.example.org",
+          "alice@new.example.org",
+        ),
+      );
+      const contactsBefore = await count(store, "Contacts");
+      const up = await mirror(address, alice, a);
+      assert.equal(up.code, 0, up.stderr + up.stdout);
+      assert.match(up.stdout, /Calendar +calendar +2 +\+0 ~0 -0 s0 +\+1 ~0 -0 s0/);
+      assert.match(up.stdout, /Contacts +contacts +2 +\+0 ~0 -0 s0 +\+0 ~1 -0 s0/);
+      assert.match((await heldBy(store, "Calendar", uid))!, /SUMMARY:Mirror planning/);
+      assert.match((await heldBy(store, "Contacts", "alice-uid"))!, /alice@new\.example\.org/);
+      assert.equal(await count(store, "Contacts"), contactsBefore, "replaced by EUID, not added");
 
-        // Bob's mirror of the shared rooms sees both.
-        assert.equal((await mirror(address, bob, b)).code, 0);
-        assert.match(await Deno.readTextFile(`${b.to}/Calendar/${created}`), /Mirror planning/);
-        assert.match(
-          await Deno.readTextFile(`${b.to}/Contacts/alice-uid.vcf`),
-          /alice@new\.example\.org/,
-        );
+      // Bob's mirror of the shared rooms sees both.
+      assert.equal((await mirror(address, bob, b)).code, 0);
+      assert.match(await Deno.readTextFile(`${b.to}/Calendar/${created}`), /Mirror planning/);
+      assert.match(
+        await Deno.readTextFile(`${b.to}/Contacts/alice-uid.vcf`),
+        /alice@new\.example\.org/,
+      );
 
-        // A no-change rerun moves nothing.
-        const again = await mirror(address, alice, a);
-        assert.equal(again.code, 0);
-        assert.equal(movedAnything(again.stdout), false, again.stdout);
+      // A no-change rerun moves nothing.
+      const again = await mirror(address, alice, a);
+      assert.equal(again.code, 0);
+      assert.equal(movedAnything(again.stdout), false, again.stdout);
 
-        // Deleting them locally deletes them on the server; bob's next run removes them.
-        await Deno.remove(`${a.to}/Calendar/${created}`);
-        await Deno.remove(vcf);
-        const del = await mirror(address, alice, a);
-        assert.equal(del.code, 0, del.stderr + del.stdout);
-        assert.equal(await heldBy(store, "Calendar", uid), null);
-        assert.equal(await heldBy(store, "Contacts", "alice-uid"), null);
-        assert.equal((await mirror(address, bob, b)).code, 0);
-        const bobFiles = await treeFiles(b.to);
-        assert.ok(
-          !bobFiles.includes(`Calendar/${created}`) && !bobFiles.includes("Contacts/alice-uid.vcf"),
-        );
-      } finally {
-        await Deno.remove(a.top, { recursive: true });
-        await Deno.remove(b.top, { recursive: true });
-      }
-    }, sharedRooms);
+      // Deleting them locally deletes them on the server; bob's next run removes them.
+      await Deno.remove(`${a.to}/Calendar/${created}`);
+      await Deno.remove(vcf);
+      const del = await mirror(address, alice, a);
+      assert.equal(del.code, 0, del.stderr + del.stdout);
+      assert.equal(await heldBy(store, "Calendar", uid), null);
+      assert.equal(await heldBy(store, "Contacts", "alice-uid"), null);
+      assert.equal((await mirror(address, bob, b)).code, 0);
+      const bobFiles = await treeFiles(b.to);
+      assert.ok(
+        !bobFiles.includes(`Calendar/${created}`) && !bobFiles.includes("Contacts/alice-uid.vcf"),
+      );
+    } finally {
+      await Deno.remove(a.top, { recursive: true });
+      await Deno.remove(b.top, { recursive: true });
+    }
   },
-});
+  sharedRooms,
+);
 
-Deno.test({
-  name:
-    "mirror: S flags set the seen set, conflicts are kept, unparsable files never sent, --delete-mail",
-  ignore: missingPrograms.length > 0 && !CI,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    assert.deepEqual(missingPrograms, [], "CI installs khal, khard and mblaze");
-    await withFixtureServer(async (address, store) => {
-      const a = await mirrorDir(alice);
-      try {
-        assert.equal((await mirror(address, alice, a)).code, 0);
-        // Seen locally (mblaze: minc, then mflag -S) becomes seen on the server.
-        await program("minc", `${a.to}/Mail`);
-        const mailRoom = await mailRoomOf(store, alice.name);
-        const [msg] = (await program("mlist", `${a.to}/Mail`)).trim().split("\n");
-        await program("mflag", "-S", msg);
-        const msgnum = (await roomMessages(store, (await getRoom(store, mailRoom))!.number))[0];
-        const seen = async () => {
-          const room = (await getRoom(store, mailRoom))!;
-          const visit = await getVisit(store, room, (await getUser(store, alice.name))!.usernum);
-          return isSeen(parseSeen(visit.seen), msgnum);
-        };
-        assert.equal(await seen(), false);
+programsTest(
+  "mirror: S flags set the seen set, conflicts are kept, unparsable files never sent, --delete-mail",
+  async (address, store) => {
+    const a = await mirrorDir(alice);
+    try {
+      assert.equal((await mirror(address, alice, a)).code, 0);
+      // Seen locally (mblaze: minc, then mflag -S) becomes seen on the server.
+      await program("minc", `${a.to}/Mail`);
+      const mailRoom = await mailRoomOf(store, alice.name);
+      const [msg] = (await program("mlist", `${a.to}/Mail`)).trim().split("\n");
+      await program("mflag", "-S", msg);
+      const msgnum = (await roomMessages(store, (await getRoom(store, mailRoom))!.number))[0];
+      const seen = async () => {
+        const room = (await getRoom(store, mailRoom))!;
+        const visit = await getVisit(store, room, (await getUser(store, alice.name))!.usernum);
+        return isSeen(parseSeen(visit.seen), msgnum);
+      };
+      assert.equal(await seen(), false);
 
-        // Both sides change the event: the server's version wins, the local one is kept.
-        const ics = `${a.to}/Calendar/meeting-1@fixture.ics`;
-        await Deno.writeTextFile(
-          ics,
-          (await Deno.readTextFile(ics)).replace("Board meeting", "Local title"),
-        );
-        const aide = await loginAs(address, sysop);
-        await gotoRoom(aide, "Calendar");
-        assert.equal((await aide.command("ENT0 1||0|4")).code, 400);
-        for (
-          const l of [
-            "Content-type: text/calendar",
-            "",
-            "BEGIN:VCALENDAR",
-            "VERSION:2.0",
-            "BEGIN:VEVENT",
-            "UID:meeting-1@fixture",
-            "SUMMARY:Server title",
-            "DTSTART:20231115T180000Z",
-            "END:VEVENT",
-            "END:VCALENDAR",
-            "000",
-          ]
-        ) await aide.send(l);
-        await aide.quit();
+      // Both sides change the event: the server's version wins, the local one is kept.
+      const ics = `${a.to}/Calendar/meeting-1@fixture.ics`;
+      await Deno.writeTextFile(
+        ics,
+        (await Deno.readTextFile(ics)).replace("Board meeting", "Local title"),
+      );
+      const aide = await loginAs(address, sysop);
+      await gotoRoom(aide, "Calendar");
+      assert.equal((await aide.command("ENT0 1||0|4")).code, 400);
+      for (
+        const l of [
+          "Content-type: text/calendar",
+          "",
+          "BEGIN:VCALENDAR",
+          "VERSION:2.0",
+          "BEGIN:VEVENT",
+          "UID:meeting-1@fixture",
+          "SUMMARY:Server title",
+          "DTSTART:20231115T180000Z",
+          "END:VEVENT",
+          "END:VCALENDAR",
+          "000",
+        ]
+      ) await aide.send(l);
+      await aide.quit();
 
-        // A broken file is named and never sent.
-        await Deno.writeTextFile(`${a.to}/Contacts/broken.vcf`, "BEGIN:VCARD\nFN:No end\n");
-        const before = await count(store, "Contacts");
+      // A broken file is named and never sent.
+      await Deno.writeTextFile(`${a.to}/Contacts/broken.vcf`, "BEGIN:VCARD\nFN:No end\n");
+      const before = await count(store, "Contacts");
 
-        const run = await mirror(address, alice, a);
-        assert.equal(run.code, 1, "an unsendable file is an error: " + run.stdout);
-        assert.equal(await seen(), true);
-        assert.match(run.stdout, /Mail +mail +1 +\+0 ~0 -0 s0 +\+0 ~0 -0 s1/);
-        assert.match(
-          run.stdout,
-          /conflicts:\n {2}Calendar\/meeting-1@fixture\.ics: changed on both sides/,
-        );
-        assert.match(
-          run.stdout,
-          /Contacts\/broken\.vcf: cannot be parsed \(BEGIN:VCARD is never ended\); not sent/,
-        );
-        assert.match(run.stdout, /mirrored with 1 errors/);
-        assert.equal(await count(store, "Contacts"), before);
-        const cal = await treeFiles(`${a.to}/Calendar`);
-        const kept = cal.find((f) => /^meeting-1@fixture\.conflict-\d{8}T\d{6}Z\.ics$/.test(f))!;
-        assert.ok(kept, cal.join(", "));
-        assert.match(await Deno.readTextFile(`${a.to}/Calendar/${kept}`), /Local title/);
-        assert.match(await Deno.readTextFile(ics), /Server title/);
-        assert.match((await heldBy(store, "Calendar", "meeting-1@fixture"))!, /Server title/);
+      const run = await mirror(address, alice, a);
+      assert.equal(run.code, 1, "an unsendable file is an error: " + run.stdout);
+      assert.equal(await seen(), true);
+      assert.match(run.stdout, /Mail +mail +1 +\+0 ~0 -0 s0 +\+0 ~0 -0 s1/);
+      assert.match(
+        run.stdout,
+        /conflicts:\n {2}Calendar\/meeting-1@fixture\.ics: changed on both sides/,
+      );
+      assert.match(
+        run.stdout,
+        /Contacts\/broken\.vcf: cannot be parsed \(BEGIN:VCARD is never ended\); not sent/,
+      );
+      assert.match(run.stdout, /mirrored with 1 errors/);
+      assert.equal(await count(store, "Contacts"), before);
+      const cal = await treeFiles(`${a.to}/Calendar`);
+      const kept = cal.find((f) => /^meeting-1@fixture\.conflict-\d{8}T\d{6}Z\.ics$/.test(f))!;
+      assert.ok(kept, cal.join(", "));
+      assert.match(await Deno.readTextFile(`${a.to}/Calendar/${kept}`), /Local title/);
+      assert.match(await Deno.readTextFile(ics), /Server title/);
+      assert.match((await heldBy(store, "Calendar", "meeting-1@fixture"))!, /Server title/);
 
-        // Unseen on the server comes down as the S flag going away.
-        const c = await loginAs(address, alice);
-        await gotoRoom(c, "_MAIL_");
-        assert.equal((await c.command(`SEEN ${msgnum}|0`)).code, 200);
-        await c.quit();
-        await Deno.remove(`${a.to}/Contacts/broken.vcf`);
-        const down = await mirror(address, alice, a);
-        assert.equal(down.code, 0, down.stdout);
-        assert.deepEqual(await treeFiles(`${a.to}/Mail`), [`cur/${msgnum}.ctdlsync:2,`]);
+      // Unseen on the server comes down as the S flag going away.
+      const c = await loginAs(address, alice);
+      await gotoRoom(c, "_MAIL_");
+      assert.equal((await c.command(`SEEN ${msgnum}|0`)).code, 200);
+      await c.quit();
+      await Deno.remove(`${a.to}/Contacts/broken.vcf`);
+      const down = await mirror(address, alice, a);
+      assert.equal(down.code, 0, down.stdout);
+      assert.deepEqual(await treeFiles(`${a.to}/Mail`), [`cur/${msgnum}.ctdlsync:2,`]);
 
-        // Mail deleted locally stays on the server, unless --delete-mail says otherwise.
-        await Deno.remove(`${a.to}/Mail/cur/${msgnum}.ctdlsync:2,`);
-        const keptRun = await mirror(address, alice, a);
-        assert.match(keptRun.stdout, /Mail +mail +0 +\+0 ~0 -0 s0 +\+0 ~0 -0 s0 +1 /);
-        assert.equal(await count(store, mailRoom), 1);
-        assert.equal(movedAnything((await mirror(address, alice, a)).stdout), false);
-        const gone = await mirror(address, alice, a, "--delete-mail");
-        assert.equal(gone.code, 0, gone.stdout);
-        assert.match(gone.stdout, /Mail +mail +0 +\+0 ~0 -0 s0 +\+0 ~0 -1 s0/);
-        assert.equal(await count(store, mailRoom), 0);
-      } finally {
-        await Deno.remove(a.top, { recursive: true });
-      }
-    }, sharedRooms);
+      // Mail deleted locally stays on the server, unless --delete-mail says otherwise.
+      await Deno.remove(`${a.to}/Mail/cur/${msgnum}.ctdlsync:2,`);
+      const keptRun = await mirror(address, alice, a);
+      assert.match(keptRun.stdout, /Mail +mail +0 +\+0 ~0 -0 s0 +\+0 ~0 -0 s0 +1 /);
+      assert.equal(await count(store, mailRoom), 1);
+      assert.equal(movedAnything((await mirror(address, alice, a)).stdout), false);
+      const gone = await mirror(address, alice, a, "--delete-mail");
+      assert.equal(gone.code, 0, gone.stdout);
+      assert.match(gone.stdout, /Mail +mail +0 +\+0 ~0 -0 s0 +\+0 ~0 -1 s0/);
+      assert.equal(await count(store, mailRoom), 0);
+    } finally {
+      await Deno.remove(a.top, { recursive: true });
+    }
   },
-});
+  sharedRooms,
+);
 
 Deno.test({
   name: "mirror: refused rooms reach nothing of the tree; --dry-run writes nothing; --help",
