@@ -175,7 +175,13 @@ export async function planCommit(
   ) <= COMMIT_BYTES_MAX;
   let mutations = 0;
   let bytes = 0;
-  const arena = new Arena();
+  let inlineBytes = 0;
+  for (const op of list) {
+    if (op.value !== null && op.value.length <= INLINE_MAX) {
+      inlineBytes += inlineEntrySize(op.value.length);
+    }
+  }
+  const arena = new Arena(inlineBytes);
   for (let j = 0; j < list.length; j++) {
     const op = list[j];
     const old = olds[j];
@@ -281,26 +287,25 @@ export async function finishCommit(
 }
 
 /**
- * Slices of a few large buffers for the entries of one commit: KV copies each value when
- * the commit runs, so the entries need not own their memory, and one allocation per chunk
- * instead of one per record spares the garbage collector.
+ * One buffer for the inline entries of one commit, handed out in slices: KV copies each
+ * value when the commit runs, so the entries need not own their memory, and one
+ * allocation per commit instead of one per record spares the garbage collector.
  */
 class Arena {
-  #chunk = new Uint8Array(0);
+  #buffer: Uint8Array;
   #at = 0;
 
+  /** `size`: the bytes all entries will take (an upper bound: some ops turn out no-ops). */
+  constructor(size: number) {
+    this.#buffer = new Uint8Array(size);
+  }
+
   take(n: number): Uint8Array {
-    if (this.#at + n > this.#chunk.length) {
-      this.#chunk = new Uint8Array(Math.max(n, ARENA_CHUNK));
-      this.#at = 0;
-    }
-    const out = new Uint8Array(this.#chunk.buffer, this.#at, n);
+    const out = new Uint8Array(this.#buffer.buffer, this.#at, n);
     this.#at += n;
     return out;
   }
 }
-
-const ARENA_CHUNK = 256 * 1024;
 
 function sumsOf(sums: Map<TableName, Sums>, t: TableName): Sums {
   let s = sums.get(t);
