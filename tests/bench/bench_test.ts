@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { writeMigrDocument } from "../../bench/import.ts";
 import { selfTimes } from "../../bench/profile_summary.ts";
+import { runCli } from "../_helpers.ts";
 
 /** The keys `deno task bench --json` must always print (docs/performance.md). */
 const KEYS = [
@@ -117,4 +118,36 @@ Deno.test("bench/profile_summary.ts: self time is summed per function across its
   assert.equal(total, 10);
   assert.equal(byFunction.get("(idle)"), 1);
   assert.equal(byFunction.get("planCommit store/commit.ts:10"), 9);
+});
+
+Deno.test("bench/rss_trace.ts: a pull's memory is sampled until it exits 0", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ctdlsync-rss-test-" });
+  try {
+    const seed = await runCli(
+      "seed",
+      "--data",
+      `${dir}/src`,
+      "--users",
+      "3",
+      "--rooms",
+      "2",
+      "--messages",
+      "3000",
+      "--files",
+      "1",
+    );
+    assert.equal(seed.code, 0, seed.stderr);
+    const trace = new URL("../../bench/rss_trace.ts", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--unstable-kv", trace, `${dir}/src`, "--every", "0.2"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(text, /rss +\d+ MiB {2}peak \d+ MiB/);
+    assert.match(text, /pull exited 0 after \d+ s/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
