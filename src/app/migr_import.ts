@@ -141,8 +141,7 @@ async function importInWorker(
           inOrder(async () => {
             const p: PackedOps = m.packed;
             for (let i = 0; i < p.tables.length; i++) {
-              const [op, known] = opAt(p, i);
-              const wait = writer.add(op, known);
+              const wait = writer.add(opAt(p, i));
               if (wait) await wait;
             }
             worker.postMessage({ type: "ack" });

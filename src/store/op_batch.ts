@@ -1,7 +1,6 @@
 import type { KeyPart } from "../wire/record_key.ts";
-import type { KnownParts, PreparedOp } from "./commit.ts";
+import type { PreparedOp } from "./commit.ts";
 import type { TableName } from "./tables.ts";
-import type { Op } from "./types.ts";
 
 /**
  * A batch of prepared ops laid out for `postMessage` between threads: key bytes and values
@@ -56,13 +55,21 @@ export function packOps(ops: PreparedOp[]): { packed: PackedOps; transfer: Array
   return { packed, transfer: data.buffer as ArrayBuffer };
 }
 
-/** Op `i` of a packed batch and the parts computed where it was prepared (views of the buffer). */
-export function opAt(p: PackedOps, i: number): [Op, KnownParts] {
+/**
+ * Op `i` of a packed batch, prepared as it was where it was packed (key and value view the
+ * batch's buffer): the store takes it as it is, without checking, encoding or hashing it
+ * again.
+ */
+export function opAt(p: PackedOps, i: number): PreparedOp {
   const kbStart = p.offsets[3 * i];
   const valStart = p.offsets[3 * i + 1];
-  const value = p.deletes[i] ? null : p.data.subarray(valStart, p.offsets[3 * i + 2]);
-  return [
-    { table: p.tables[i], key: p.keys[i], value },
-    { text: p.texts[i], kb: p.data.subarray(kbStart, valStart), hash: p.hashes[i] },
-  ];
+  const deleted = p.deletes[i] === 1;
+  return {
+    table: p.tables[i],
+    key: p.keys[i],
+    value: deleted ? null : p.data.subarray(valStart, p.offsets[3 * i + 2]),
+    text: p.texts[i],
+    kb: p.data.subarray(kbStart, valStart),
+    hash: deleted ? null : p.hashes[i],
+  };
 }

@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import { sha256Head64, SMALL_MAX } from "./sha256_small.ts";
 
-const LENGTH = new Uint8Array(4);
-/** Length and key of the native path; keys are at most 2 KiB (KV's limit). */
-const HEAD = new Uint8Array(4 + 2048);
-const LENGTH_VIEW = new DataView(LENGTH.buffer);
+/**
+ * The hashed prefix, key length (u32 BE) and key bytes, built in one scratch buffer for both
+ * paths: a fresh small buffer costs more here than the copy. Keys are at most 2 KiB (KV's
+ * limit); a longer one gets its own buffer.
+ */
+const PREFIX = new Uint8Array(4 + 2048);
 
 /**
  * Records of up to this many bytes (length, key and value) are hashed in JavaScript: below
@@ -24,16 +26,16 @@ const JS_MAX = Math.min(SMALL_MAX, 512);
  * one-field difference change the digest; 64 bits keep an accidental match negligible.
  */
 export function recordHash(keyBytes: Uint8Array, value: Uint8Array): bigint {
-  if (4 + keyBytes.length + value.length <= JS_MAX) {
-    LENGTH_VIEW.setUint32(0, keyBytes.length);
-    return sha256Head64([LENGTH, keyBytes, value]);
-  }
-  // One buffer for length and key (a scratch one: a fresh small buffer costs more than the
-  // copy): each `update` is a native call, and the call count, not the bytes, sets the cost.
-  const head = keyBytes.length + 4 <= HEAD.length ? HEAD : new Uint8Array(4 + keyBytes.length);
-  new DataView(head.buffer).setUint32(0, keyBytes.length);
-  head.set(keyBytes, 4);
-  const d = createHash("sha256").update(head.subarray(0, 4 + keyBytes.length)).update(value)
-    .digest();
+  const n = 4 + keyBytes.length;
+  const prefix = n <= PREFIX.length ? PREFIX.subarray(0, n) : new Uint8Array(n);
+  const k = keyBytes.length;
+  prefix[0] = k >>> 24;
+  prefix[1] = (k >>> 16) & 0xff;
+  prefix[2] = (k >>> 8) & 0xff;
+  prefix[3] = k & 0xff;
+  prefix.set(keyBytes, 4);
+  if (n + value.length <= JS_MAX) return sha256Head64([prefix, value]);
+  // Two native calls: the call count, not the bytes, sets the cost of most records.
+  const d = createHash("sha256").update(prefix).update(value).digest();
   return new DataView(d.buffer, d.byteOffset, 8).getBigUint64(0);
 }
