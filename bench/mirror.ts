@@ -19,6 +19,7 @@ import { metaOp } from "../src/store/messages.ts";
 import { getRoom, mailboxName, roomOp } from "../src/store/rooms.ts";
 import { Store } from "../src/store/store.ts";
 import { getUser } from "../src/store/users.ts";
+import { ctdlsyncArgs } from "../src/tools/run_args.ts";
 
 /** The figures of one mirror bench run. */
 export interface MirrorBench {
@@ -88,13 +89,8 @@ export async function benchMirror(messages: number): Promise<MirrorBench> {
     const mirror_rerun_s = (performance.now() - t) / 1000;
     await Deno.writeTextFile(`${root}/pw`, opts.password);
     t = performance.now();
-    const main = new URL("../main.ts", import.meta.url).pathname;
     const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--unstable-kv",
-        main,
+      args: ctdlsyncArgs([
         "mirror",
         "--from",
         opts.from,
@@ -106,7 +102,7 @@ export async function benchMirror(messages: number): Promise<MirrorBench> {
         opts.to,
         "--rooms",
         mailbox,
-      ],
+      ]),
       stdout: "null",
       stderr: "null",
     }).output();

@@ -20,10 +20,10 @@ import { runSync } from "../src/client/run_pull.ts";
 import { log } from "../src/log.ts";
 import { Store } from "../src/store/store.ts";
 import { startPoster } from "../src/tools/poster.ts";
+import { ctdlsyncArgs } from "../src/tools/run_args.ts";
 import { generateSystem } from "../src/tools/seed.ts";
 import { spawnServe } from "../src/tools/serve_process.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const SYSOP = { name: "SysOp", password: "sysop-pass" };
 /** A user of every generated system that may post in the Lobby. */
 const POSTER = { name: "User 2", password: "password-2" };
@@ -49,11 +49,7 @@ async function pullProcess(
   await Deno.writeTextFile(pw, `${SYSOP.password}\n`);
   const t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-kv",
-      MAIN,
+    args: ctdlsyncArgs([
       "pull",
       "--from",
       address,
@@ -64,7 +60,7 @@ async function pullProcess(
       "--data",
       dataDir,
       ...extra,
-    ],
+    ]),
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -1,9 +1,10 @@
 /**
  * The pull's memory over time: serves a store, pulls it into a fresh directory and prints
- * the pull process's resident memory (VmRSS) and peak (VmHWM) every few seconds, to tell a
+ * the pull process's resident memory (VmRSS, split into anonymous and file-backed) and peak
+ * (VmHWM) every few seconds, to tell a
  * steady state with a transient peak from memory that grows with the records pulled.
  *
- *   deno run -A --unstable-kv main.ts seed --data SRC --users 200 --rooms 50 --messages 1000000 --files 20
+ *   deno task seed --data SRC --users 200 --rooms 50 --messages 1000000 --files 20
  *   deno run -A --unstable-kv bench/rss_trace.ts SRC [--every 5]
  *
  * @module
@@ -11,6 +12,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { spawnServe } from "../src/tools/serve_process.ts";
+import { ctdlsyncArgs } from "../src/tools/run_args.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -21,14 +23,13 @@ if (positionals.length !== 1) {
   console.error("usage: bench/rss_trace.ts SOURCE_DIR [--every SECONDS]");
   Deno.exit(2);
 }
-const main = new URL("../main.ts", import.meta.url).pathname;
 const work = await Deno.makeTempDir({ prefix: "ctdlsync-rss-" });
 const server = await spawnServe(positionals[0]);
 try {
   await Deno.writeTextFile(join(work, "pw"), "sysop-pass\n");
   const pull = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", main, "pull", "--from", server.address, "--user", "SysOp"]
-      .concat(["--password-file", join(work, "pw"), "--data", join(work, "data"), "--json"]),
+    args: ctdlsyncArgs(["pull", "--from", server.address, "--user", "SysOp"]
+      .concat(["--password-file", join(work, "pw"), "--data", join(work, "data"), "--json"])),
     stdout: "null",
     stderr: "null",
   }).spawn();
@@ -39,7 +40,12 @@ try {
       const mib = (f: string) =>
         Math.round(Number(new RegExp(`${f}:\\s+(\\d+)`).exec(status)![1]) / 1024);
       const t = ((performance.now() - started) / 1000).toFixed(0).padStart(4);
-      console.log(`${t} s  rss ${String(mib("VmRSS")).padStart(4)} MiB  peak ${mib("VmHWM")} MiB`);
+      // RssAnon is the heaps (JavaScript, KV's, SQLite's cache); RssFile mapped files.
+      console.log(
+        `${t} s  rss ${String(mib("VmRSS")).padStart(4)} MiB (anon ${mib("RssAnon")}, file ${
+          mib("RssFile")
+        })  peak ${mib("VmHWM")} MiB`,
+      );
     } catch {
       // the pull has exited
     }

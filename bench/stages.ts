@@ -8,8 +8,7 @@ import { Store, type StoredRecord } from "../src/store/store.ts";
 import { TABLE_NAMES, type TableName } from "../src/store/tables.ts";
 import { generateSystem } from "../src/tools/seed.ts";
 import { spawnServe } from "../src/tools/serve_process.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+import { ctdlsyncArgs, MAIN } from "../src/tools/run_args.ts";
 
 /** A generated system: where it is and what it holds. */
 export interface Source {
@@ -191,7 +190,7 @@ export async function measurePulls(
 export async function runCli(args: string[], main = MAIN): Promise<PullResult> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", main, ...args],
+    args: ctdlsyncArgs(args, main),
     stdout: "null",
     stderr: "piped",
   }).spawn();

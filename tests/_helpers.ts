@@ -4,6 +4,7 @@ import { log } from "../src/log.ts";
 import { CitadelServer, type ServerOptions } from "../src/server/server.ts";
 import { Store } from "../src/store/store.ts";
 import { TABLE_NAMES } from "../src/store/tables.ts";
+import { ctdlsyncArgs } from "../src/tools/run_args.ts";
 
 log.quiet = true;
 
@@ -141,9 +142,8 @@ export interface CliResult {
 
 /** Runs `ctdlsync <args>` as a user would (a child process of main.ts). */
 export async function runCli(...args: string[]): Promise<CliResult> {
-  const main = new URL("../main.ts", import.meta.url).pathname;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", main, ...args],
+    args: ctdlsyncArgs(args),
     stdout: "piped",
     stderr: "piped",
   }).output();

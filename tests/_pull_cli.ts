@@ -1,6 +1,7 @@
 /** Helpers of the pull tests that run `ctdlsync pull` as a user does: child processes. */
 
 import { FIXTURE_USERS } from "../fixtures/small.ts";
+import { ctdlsyncArgs } from "../src/tools/run_args.ts";
 import { type CliResult, runCli, waitFor } from "./_helpers.ts";
 import { oneLine } from "./cli/_cli.ts";
 
@@ -62,9 +63,8 @@ export async function spawnPull(
   extra: string[] = [],
 ): Promise<{ child: Deno.ChildProcess; result: Promise<CliResult> }> {
   const pw = await sysopPasswordFile();
-  const main = new URL("../main.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", main, ...sourceArgs("pull", from, pw, dataDir, extra)],
+    args: ctdlsyncArgs(sourceArgs("pull", from, pw, dataDir, extra)),
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -1,3 +1,5 @@
+import { ctdlsyncArgs } from "./run_args.ts";
+
 /** A `ctdlsync serve` running as a child process (the benchmark and CLI tests use one). */
 export interface ServeProcess {
   address: string;
@@ -7,8 +9,6 @@ export interface ServeProcess {
   /** Sends SIGTERM and waits for the exit status. */
   stop(): Promise<Deno.CommandStatus>;
 }
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /**
  * Starts `ctdlsync serve --data DIR --listen 127.0.0.1:0` (or `port`, to restart a server
@@ -22,18 +22,14 @@ export async function spawnServe(
   opts: { log?: boolean; port?: number; args?: string[] } = {},
 ): Promise<ServeProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-kv",
-      MAIN,
+    args: ctdlsyncArgs([
       "serve",
       "--data",
       dataDir,
       "--listen",
       `127.0.0.1:${opts.port ?? 0}`,
       ...(opts.args ?? []),
-    ],
+    ]),
     stdout: "null",
     stderr: "piped",
   }).spawn();

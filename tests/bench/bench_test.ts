@@ -145,7 +145,7 @@ Deno.test("bench/rss_trace.ts: a pull's memory is sampled until it exits 0", asy
     }).output();
     const text = new TextDecoder().decode(out.stdout);
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    assert.match(text, /rss +\d+ MiB {2}peak \d+ MiB/);
+    assert.match(text, /rss +\d+ MiB \(anon \d+, file \d+\) {2}peak \d+ MiB/);
     assert.match(text, /pull exited 0 after \d+ s/);
   } finally {
     await Deno.remove(dir, { recursive: true });

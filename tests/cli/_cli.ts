@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { waitFor as waitUntil } from "../_helpers.ts";
+import { ctdlsyncArgs } from "../../src/tools/run_args.ts";
 
 /** A user mistake is one line on stderr, never a stack trace. */
 export function oneLine(stderr: string): string {
@@ -19,12 +20,10 @@ export function exists(path: string): Promise<boolean> {
   return Deno.stat(path).then(() => true, () => false);
 }
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
 /** Starts `ctdlsync <args>` as a child process with piped output. */
 export function spawnCli(...args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", MAIN, ...args],
+    args: ctdlsyncArgs(args),
     stdout: "piped",
     stderr: "piped",
   }).spawn();

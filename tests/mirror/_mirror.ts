@@ -3,6 +3,7 @@ import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { getRoom, mailboxName, RoomFlag2, roomOp } from "../../src/store/rooms.ts";
 import type { Store } from "../../src/store/store.ts";
 import { getUser } from "../../src/store/users.ts";
+import { ctdlsyncArgs } from "../../src/tools/run_args.ts";
 import assert from "node:assert/strict";
 import { type CliResult, runCli, withFixtureServer } from "../_helpers.ts";
 
@@ -119,9 +120,8 @@ export function spawnMirror(
   d: { to: string; pw: string },
   ...extra: string[]
 ): Deno.ChildProcess {
-  const main = new URL("../../main.ts", import.meta.url).pathname;
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", main, ...mirrorArgs(address, u, d, extra)],
+    args: ctdlsyncArgs(mirrorArgs(address, u, d, extra)),
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeMigrDocument } from "../../bench/import.ts";
 import { processStart } from "../../src/app/staging.ts";
+import { ctdlsyncArgs } from "../../src/tools/run_args.ts";
 import { runCli } from "../_helpers.ts";
 import { waitFor } from "./_helpers.ts";
 import { scratch } from "./_import.ts";
@@ -25,9 +26,8 @@ Deno.test({
       // A document big enough that the import is still running when it is killed.
       const big = join(s.dir, "big.xml");
       await writeMigrDocument(big, { users: 5, rooms: 5, bytes: 8e6 });
-      const main = new URL("../../main.ts", import.meta.url).pathname;
       const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--unstable-kv", main, "import", "--migr", big, "--data", s.data],
+        args: ctdlsyncArgs(["import", "--migr", big, "--data", s.data]),
         stdout: "null",
         stderr: "null",
       }).spawn();
