@@ -190,7 +190,8 @@ export async function measurePulls(
 export async function runCli(args: string[], main = MAIN): Promise<PullResult> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ctdlsyncArgs(args, main),
+    // Another checkout runs as it was run then: its tasks had no V8 flags.
+    args: main === MAIN ? ctdlsyncArgs(args) : ["run", "-A", "--unstable-kv", main, ...args],
     stdout: "null",
     stderr: "piped",
   }).spawn();
