@@ -1,8 +1,8 @@
 /**
  * The pull's memory over time: serves a store, pulls it into a fresh directory and prints
  * the pull process's resident memory (VmRSS, split into anonymous and file-backed) and peak
- * (VmHWM) every few seconds, to tell a
- * steady state with a transient peak from memory that grows with the records pulled.
+ * (VmHWM) every few seconds, to tell a steady state with a transient peak from memory that
+ * grows with the records pulled.
  *
  *   deno task seed --data SRC --users 200 --rooms 50 --messages 1000000 --files 20
  *   deno run -A --unstable-kv bench/rss_trace.ts SRC [--every 5]

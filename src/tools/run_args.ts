@@ -7,8 +7,8 @@
  * import keeps a few batches of records alive until they commit, so their objects outlive a
  * scavenge or two either way; a larger young generation only holds more of them. Measured
  * (docs/performance.md, "Scale and memory"): the peak RSS of a 100k-message pull drops from
- * 215-245 MiB to 165-178 MiB and of a 1M-message pull from 247-262 MiB to 169 MiB, at the
- * same speed.
+ * 215-245 MiB to 156-178 MiB and of a 1M-message pull from 247-262 MiB to 164-171 MiB, at
+ * the same speed.
  *
  * @module
  */
