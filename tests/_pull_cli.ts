@@ -1,9 +1,8 @@
 /** Helpers of the pull tests that run `ctdlsync pull` as a user does: child processes. */
 
 import { FIXTURE_USERS } from "../fixtures/small.ts";
-import { ctdlsyncArgs } from "../src/tools/run_args.ts";
 import { type CliResult, runCli, waitFor } from "./_helpers.ts";
-import { oneLine } from "./cli/_cli.ts";
+import { oneLine, spawnCli } from "./cli/_cli.ts";
 
 export { oneLine };
 
@@ -63,11 +62,7 @@ export async function spawnPull(
   extra: string[] = [],
 ): Promise<{ child: Deno.ChildProcess; result: Promise<CliResult> }> {
   const pw = await sysopPasswordFile();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ctdlsyncArgs(sourceArgs("pull", from, pw, dataDir, extra)),
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnCli(...sourceArgs("pull", from, pw, dataDir, extra));
   const result = child.output().then(async (out) => {
     await Deno.remove(pw).catch(() => {});
     const dec = new TextDecoder();

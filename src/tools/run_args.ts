@@ -22,7 +22,7 @@ export const DENO_RUN = ["run", "-A", "--unstable-kv", `--v8-flags=${V8_FLAGS}`]
 /** The ctdlsync entry point of this checkout. */
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
-/** The arguments of `deno` that run `ctdlsync ARGS` (`main`: another checkout's main.ts). */
-export function ctdlsyncArgs(args: readonly string[], main: string = MAIN): string[] {
-  return [...DENO_RUN, main, ...args];
+/** The arguments of `deno` that run `ctdlsync ARGS` from this checkout. */
+export function ctdlsyncArgs(args: readonly string[]): string[] {
+  return [...DENO_RUN, MAIN, ...args];
 }

@@ -3,9 +3,9 @@ import { FIXTURE_USERS } from "../../fixtures/small.ts";
 import { getRoom, mailboxName, RoomFlag2, roomOp } from "../../src/store/rooms.ts";
 import type { Store } from "../../src/store/store.ts";
 import { getUser } from "../../src/store/users.ts";
-import { ctdlsyncArgs } from "../../src/tools/run_args.ts";
 import assert from "node:assert/strict";
 import { type CliResult, runCli, withFixtureServer } from "../_helpers.ts";
+import { spawnCli } from "../cli/_cli.ts";
 
 export const { sysop, alice, bob, carol } = FIXTURE_USERS;
 
@@ -120,11 +120,7 @@ export function spawnMirror(
   d: { to: string; pw: string },
   ...extra: string[]
 ): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ctdlsyncArgs(mirrorArgs(address, u, d, extra)),
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  return spawnCli(...mirrorArgs(address, u, d, extra));
 }
 
 /** Polls until `check` holds; fails after `ms`. */
