@@ -165,6 +165,22 @@ export interface ImportFigures {
   baseline_s?: number;
 }
 
+/**
+ * Hashes `passwords` as the import does, `inFlight` at once (default: as many as the
+ * import); returns the wall time in ms.
+ */
+export async function hashConcurrently(
+  passwords: readonly string[],
+  inFlight = hashesInFlight(),
+): Promise<number> {
+  const t = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < passwords.length) await hashPassword(passwords[next++]);
+  }));
+  return performance.now() - t;
+}
+
 /** The code when issue 13 was filed (stop 6): "today's rate" the issue sets 5x against. */
 export const BASELINE_REV = "e1bd9df";
 
@@ -240,13 +256,7 @@ export async function measureImport(
   }
   const parseS = (performance.now() - t) / 1000;
 
-  t = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < passwords.length) await hashPassword(passwords[next++]);
-  };
-  await Promise.all(Array.from({ length: hashesInFlight() }, worker));
-  const hashS = (performance.now() - t) / 1000;
+  const hashS = (await hashConcurrently(passwords)) / 1000;
 
   const dir = await Deno.makeTempDir({ prefix: "ctdlsync-bench-import-" });
   try {

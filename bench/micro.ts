@@ -22,6 +22,7 @@ import { hashesInFlight } from "../src/app/password_hasher.ts";
 import { log } from "../src/log.ts";
 import { hashPassword } from "../src/store/users.ts";
 import { sha256Head64 } from "../src/wire/sha256_small.ts";
+import { hashConcurrently } from "./import.ts";
 
 const ms = (t: number) => (performance.now() - t).toFixed(0) + " ms";
 
@@ -30,14 +31,7 @@ async function hashes(): Promise<void> {
   for (let i = 0; i < 20; i++) await hashPassword(`pw-${i}`);
   console.log(`one hash, alone: ${((performance.now() - t) / 20).toFixed(1)} ms`);
   const pw = Array.from({ length: 70 }, (_, i) => `pw-${i}`);
-  const inFlight = async (n: number) => {
-    let next = 0;
-    const t = performance.now();
-    await Promise.all(Array.from({ length: n }, async () => {
-      while (next < pw.length) await hashPassword(pw[next++]);
-    }));
-    return ms(t);
-  };
+  const inFlight = async (n: number) => (await hashConcurrently(pw, n)).toFixed(0) + " ms";
   for (let r = 0; r < 3; r++) {
     const two = await inFlight(2);
     const more = await inFlight(hashesInFlight());
