@@ -1,6 +1,12 @@
 import { runFallbackPull } from "../app/fallback_pull.ts";
 import { progressLine, pullSummary, verdictLine } from "../client/report.ts";
-import { InterruptedError, NoSyncError, type PullResult, runSync } from "../client/run_pull.ts";
+import {
+  InterruptedError,
+  NoSyncError,
+  ONLINE_KEEP_UP_SECONDS,
+  type PullResult,
+  runSync,
+} from "../client/run_pull.ts";
 import { readOrigin, writeLastPull, writeOrigin } from "../store/origin.ts";
 import { Store } from "../store/store.ts";
 import {
@@ -61,6 +67,7 @@ export const pull: Command = {
   interrupted: "interrupted; rerun to resume",
   usage: `pull --from HOST:PORT --user NAME --password-file F --data DIR
           [--tls] [--ca FILE] [--timeout SECS] [--tables LIST] [--dry-run] [--json] [--force]
+          [--keep-up SECS]  (how long to keep catching up with a busy source; default ${ONLINE_KEEP_UP_SECONDS})
           [--cutover [--wait SECS] [--expire SECS]]   (online copy, then a short lockout)
           [--migr-file F]   (source without SYNC: MIGR export made on the old host)
           [--follow]        (stay connected and apply every change as it lands: a replica)`,
@@ -75,11 +82,12 @@ export const pull: Command = {
       "migr-file": "string",
       force: "boolean",
       follow: "boolean",
+      "keep-up": "string",
     });
     const opts = await sourceOpts(f);
     const dir = need(f, "data");
     if (f.follow === true) {
-      for (const flag of ["tables", "dry-run", "cutover", "migr-file", "json"]) {
+      for (const flag of ["tables", "dry-run", "cutover", "migr-file", "json", "keep-up"]) {
         if (f[flag] !== undefined) throw new UsageError(`--follow does not go with --${flag}`);
       }
       return await pullFollow(dir, opts, f.force === true);
@@ -87,6 +95,7 @@ export const pull: Command = {
     const tables = tablesFlag(f);
     const wait = int(f, "wait", 10);
     const expire = int(f, "expire", 60);
+    const keepUpSeconds = int(f, "keep-up", ONLINE_KEEP_UP_SECONDS);
     const dryRun = f["dry-run"] === true;
     const cutover = f.cutover === true;
     const json = f.json === true;
@@ -169,6 +178,7 @@ export const pull: Command = {
           cutover,
           wait,
           expire,
+          keepUpSeconds,
           signal: interrupts.signal,
           onProgress: write ? (p) => write(progressLine(p)) : undefined,
           onTableDone: write ? () => write("") : undefined,

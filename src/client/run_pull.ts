@@ -25,6 +25,11 @@ export interface PullOptions extends SourceOptions {
   cutover?: boolean;
   /** Catch-up rounds before an online pull gives up (default 30). */
   rounds?: number;
+  /**
+   * Seconds an online pull goes on catching up past its rounds while the source is only
+   * ahead (written meanwhile), never wrong (default 120; not used when `rounds` is given).
+   */
+  keepUpSeconds?: number;
   /** Aborting it (SIGINT, SIGTERM) ends the pull: single-user mode released, connection closed. */
   signal?: AbortSignal;
   onProgress?: OnProgress;
@@ -81,7 +86,7 @@ export class InterruptedError extends Error {
 /** Catch-up rounds of an online pull before it reports that the source is too busy. */
 const ONLINE_ROUNDS = 30;
 /** How long an online pull keeps catching up past those rounds while it is only behind. */
-const ONLINE_KEEP_UP_MS = 120_000;
+export const ONLINE_KEEP_UP_SECONDS = 120;
 /** Rounds under single-user mode: a catch-up, then the checks (others' writes are refused). */
 const CUTOVER_ROUNDS = 5;
 
@@ -173,7 +178,7 @@ export async function runSync(store: Store | null, opts: PullOptions): Promise<P
     const st = new PullState(store, client, listing, [...wanted], opts.onProgress);
     await copyAll(st, listing, opts.onTableDone);
     let conv = opts.rounds === undefined
-      ? await converge(st, ONLINE_ROUNDS, 2, ONLINE_KEEP_UP_MS)
+      ? await converge(st, ONLINE_ROUNDS, 2, (opts.keepUpSeconds ?? ONLINE_KEEP_UP_SECONDS) * 1000)
       : await converge(st, opts.rounds, 2);
     let lockoutSeconds: number | undefined;
     // A copy that is wrong (not merely behind) is not worth locking the source for.

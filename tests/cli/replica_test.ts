@@ -178,11 +178,7 @@ Deno.test("replica: pull --follow stops on SIGINT (130) and SIGTERM (143), resum
     for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
       await postSome(source.address, 5, signal);
       const child = spawnCli("pull", "--follow", ...args, "--data", `${dir}/dst`);
-      await waitFor("the follower to catch up", async () => {
-        const st = await runCli("status", "--data", `${dir}/dst`, "--json");
-        const f = st.code === 0 ? JSON.parse(st.stdout).follow : null;
-        return f?.state === "following" && f.applied === await sourceStamp(source.address);
-      });
+      await caughtUp("the follower", `${dir}/dst`, source.address);
       child.kill(signal);
       const out = await finished(child);
       assert.equal(out.code, code, out.stderr);
@@ -199,11 +195,7 @@ Deno.test("replica: pull --follow stops on SIGINT (130) and SIGTERM (143), resum
     assert.equal(refused.code, 2);
     assert.match(oneLine(refused.stderr), /was promoted at .*; --force follows it again/);
     const forced = spawnCli("pull", "--follow", "--force", ...args, "--data", `${dir}/dst`);
-    await waitFor("the forced follower", async () => {
-      const st = await runCli("status", "--data", `${dir}/dst`, "--json");
-      const f = st.code === 0 ? JSON.parse(st.stdout).follow : null;
-      return f?.state === "following" && f.applied === await sourceStamp(source.address);
-    });
+    await caughtUp("the forced follower", `${dir}/dst`, source.address);
     forced.kill("SIGTERM");
     assert.equal((await finished(forced)).code, 143);
   } finally {
@@ -211,6 +203,26 @@ Deno.test("replica: pull --follow stops on SIGINT (130) and SIGTERM (143), resum
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/**
+ * Waits until `status` of the follower's store says "following" with the source's stamp
+ * applied. The bound is generous (the test machine may be running other tests on both of
+ * its cores); a timeout names the last status seen.
+ */
+async function caughtUp(who: string, dir: string, address: string): Promise<void> {
+  let last = "no status yet";
+  try {
+    await waitFor(`${who} to catch up`, async () => {
+      const st = await runCli("status", "--data", dir, "--json");
+      const f = st.code === 0 ? JSON.parse(st.stdout).follow : null;
+      const stamp = await sourceStamp(address);
+      last = `${JSON.stringify(f ?? st.stderr.trim())}, source stamp ${stamp}`;
+      return f?.state === "following" && f.applied === stamp;
+    }, 60_000);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last status: ${last}`);
+  }
+}
 
 /** The source's store stamp (`SYNC all|info` header). */
 async function sourceStamp(address: string): Promise<number> {

@@ -49,8 +49,12 @@ Deno.test("pull recheck: a source written before every check never gets 'identic
     },
   });
   try {
-    const out = await pullCli(proxy.address, `${dir}/dst`);
+    // --keep-up 1: past its 30 rounds the pull chases the busy source for one more second
+    // (not the default two minutes).
+    const started = Date.now();
+    const out = await pullCli(proxy.address, `${dir}/dst`, ["--keep-up", "1"]);
     assert.equal(out.code, 3, out.stderr);
+    assert.ok(Date.now() - started < 100_000, "--keep-up 1 ends the chase well before 120 s");
     assert.match(out.stdout, /^NOT identical to /m);
     assert.ok(!/^identical/m.test(out.stdout));
     const lines = out.stderr.trim().split("\n");
