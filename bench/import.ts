@@ -14,9 +14,11 @@
  *
  * @module
  */
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { fileText, importMigrFile } from "../src/app/migr_import.ts";
+import { cores } from "../src/app/limiter.ts";
 import { hashesInFlight } from "../src/app/password_hasher.ts";
 import { log } from "../src/log.ts";
 import { encodeCitadelBase64 } from "../src/message/base64.ts";
@@ -158,11 +160,23 @@ export interface ImportFigures {
   hash_s: number;
   /** import_s / hash_s: how close the import is to its hash-bound floor. */
   hash_ratio: number;
+  /**
+   * CPU seconds (every thread of this process) of the counted import and of the hashes
+   * alone: divided by the cores, the least wall time that much work can take here.
+   */
+  cpu_s: number;
+  hash_cpu_s: number;
   /** The import's records written again as plain batched KV sets (its store floor), s. */
   kv_s: number;
   /** `ctdlsync import` as a process, and the baseline revision's, on the same file (s). */
   process_s?: number;
   baseline_s?: number;
+}
+
+/** CPU seconds this process (all its threads) spent since `start` (process.cpuUsage()). */
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1e6;
 }
 
 /**
@@ -256,17 +270,22 @@ export async function measureImport(
   }
   const parseS = (performance.now() - t) / 1000;
 
+  let cpu = process.cpuUsage();
   const hashS = (await hashConcurrently(passwords)) / 1000;
+  const hashCpuS = cpuSince(cpu);
 
   const dir = await Deno.makeTempDir({ prefix: "ctdlsync-bench-import-" });
   try {
     // The faster of two imports (each into a fresh store): on a shared machine the slower
     // one measures the neighbours. The second store stays for the floor below.
     let importS = Infinity;
+    let importCpuS = 0;
     for (const name of ["first", "data"]) {
       t = performance.now();
+      cpu = process.cpuUsage();
       await importMigrFile(path, join(dir, name));
-      importS = Math.min(importS, (performance.now() - t) / 1000);
+      const s = (performance.now() - t) / 1000;
+      if (s < importS) [importS, importCpuS] = [s, cpuSince(cpu)];
     }
     await Deno.remove(join(dir, "first"), { recursive: true });
     const floor = await measureFloor(
@@ -285,6 +304,8 @@ export async function measureImport(
       passwords: passwords.length,
       hash_s: r(hashS),
       hash_ratio: r(hashS > 0 ? importS / hashS : 0),
+      cpu_s: r(importCpuS),
+      hash_cpu_s: r(hashCpuS),
       kv_s: r((floor.readMs + floor.kvMs) / 1000),
       ...(processes && { process_s: r(processes.process_s), baseline_s: r(processes.baseline_s) }),
     };
@@ -304,6 +325,14 @@ export interface ImportBenchFigures {
   import_hash_ratio: number;
   import_real_s: number;
   import_real_hash_s: number;
+  /**
+   * CPU seconds of each in-process import (every thread), and of the 70-user document's
+   * hashes alone; with `cores`, the least wall time that work can take on this machine.
+   */
+  import_cpu_s: number;
+  import_real_cpu_s: number;
+  import_real_hash_cpu_s: number;
+  cores: number;
   /**
    * `ctdlsync import` as a process against BASELINE_REV's on the same document: the
    * baseline's time over this tree's (the speed-up), for each document; absent when the
@@ -351,6 +380,10 @@ export async function runImportBench(
       import_hash_ratio: r.hash_ratio,
       import_real_s: r.import_s,
       import_real_hash_s: r.hash_s,
+      import_cpu_s: b.cpu_s,
+      import_real_cpu_s: r.cpu_s,
+      import_real_hash_cpu_s: r.hash_cpu_s,
+      cores: cores(),
       import_vs_baseline: ratio(b),
       import_real_vs_baseline: ratio(r),
       import_process_s: b.process_s,
